@@ -1,0 +1,61 @@
+# One entry point for developers and CI. Every target installs what it needs itself.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON     ?= python3
+VENV       := .venv
+BIN        := $(VENV)/bin
+SAM_VENV   := .venv-sam
+SAM        := $(SAM_VENV)/bin/sam
+SAM_VERSION := 1.170.0
+# sam build needs python3.13 on PATH; pyenv provides it when these versions are selected.
+PYENV_VERSIONS ?= 3.11.7:3.12.1:3.13.0
+export AWS_DEFAULT_REGION ?= eu-west-1
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help venv lint typecheck validate unit test build bench token clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements-dev.txt constraints.txt layers/shared/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check aws-sam-cli==$(SAM_VERSION)
+	touch $@
+
+venv: $(BIN)/.installed $(SAM_VENV)/.installed ## create .venv (project) and .venv-sam (SAM CLI)
+
+lint: $(BIN)/.installed ## ruff lint + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed ## mypy (strict) on the shared layer
+	$(BIN)/mypy
+
+validate: $(BIN)/.installed $(SAM_VENV)/.installed ## cfn-lint and sam validate --lint on template.yaml
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint --template-file template.yaml
+
+unit: $(BIN)/.installed ## the fast tests only
+	$(BIN)/pytest -q tests/unit
+
+test: lint typecheck validate ## everything CI runs: lint, types, template, all tests
+	$(BIN)/pytest -q
+
+build: $(SAM_VENV)/.installed ## sam build (python3.13, arm64)
+	PYENV_VERSION=$(PYENV_VERSIONS) $(SAM) build --template-file template.yaml
+
+bench: $(BIN)/.installed ## benchmarks; results recorded under bench/results/
+	$(BIN)/python -m bench
+
+token: $(BIN)/.installed ## print a local id_token: make token CTX=Cust10001 ADMIN=1
+	@$(BIN)/python -m local token --ctx $(or $(CTX),Cust10001) $(if $(ADMIN),--admin,)
+
+clean: ## remove build output and virtual environments (keeps .local/ data)
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,110 @@
+"""The SuperOffice environments a deployment can serve, described once and immutably.
+
+Each deployment serves exactly one environment (protocol section 1). `local` is the
+SuperOffice simulator of the local stack: same paths, base URL from a setting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import quote
+
+from superoffice_app.maintenance import SUPEROFFICE_ONLINE_WINDOWS, MaintenanceWindow
+
+# Paths on the login host (protocol section 2); the same in every environment.
+DISCOVERY_PATH = "/login/.well-known/openid-configuration"
+AUTHORIZE_PATH = "/login/common/oauth/authorize"
+TOKEN_PATH = "/login/common/oauth/tokens"
+JWKS_PATH = "/login/.well-known/jwks"
+SYSTEM_USER_PATH = "/Login/api/PartnerSystemUser/Authenticate"
+STATE_API_PATH = "/api/state/{ctx}"
+
+SYSTEM_USER_ISSUER = "SuperOffice AS"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Everything that differs between SuperOffice environments."""
+
+    name: str
+    login_base: str
+    issuer: str
+    # Public JWKs of the signing certificates SuperOffice publishes for this environment
+    # (SOD and Stage ship in the layer; production's comes from configuration).
+    published_keys: tuple[MappingProxyType[str, Any], ...] = ()
+    maintenance_windows: tuple[MaintenanceWindow, ...] = ()
+    # Production's certificate is not public: a deployment must supply it.
+    requires_configured_certificate: bool = False
+    certificate_thumbprint: str | None = field(default=None)
+
+    @property
+    def discovery_url(self) -> str:
+        return self.login_base + DISCOVERY_PATH
+
+    @property
+    def authorize_url(self) -> str:
+        return self.login_base + AUTHORIZE_PATH
+
+    @property
+    def token_url(self) -> str:
+        return self.login_base + TOKEN_PATH
+
+    @property
+    def jwks_url(self) -> str:
+        return self.login_base + JWKS_PATH
+
+    @property
+    def system_user_url(self) -> str:
+        return self.login_base + SYSTEM_USER_PATH
+
+    def state_api_url(self, ctx: str) -> str:
+        return self.login_base + STATE_API_PATH.format(ctx=quote(ctx, safe=""))
+
+    def tenant_authorize_url(self, ctx: str) -> str:
+        """The authorize endpoint that skips SuperID's tenant picker."""
+        return f"{self.login_base}/login/{quote(ctx, safe='')}/oauth/authorize"
+
+    def published_jwks(self) -> dict[str, Any]:
+        return {"keys": [dict(key) for key in self.published_keys]}
+
+
+def _frozen_keys(jwks: dict[str, Any]) -> tuple[MappingProxyType[str, Any], ...]:
+    return tuple(MappingProxyType(dict(key)) for key in jwks.get("keys", []))
+
+
+def known_environment(name: str, *, local_base_url: str | None = None) -> Environment:
+    """The description of a named environment; `local` needs the simulator's base URL."""
+    from superoffice_app.certificates import published_jwks  # noqa: PLC0415 - reads a file
+
+    hosts = {
+        "sod": "https://sod.superoffice.com",
+        "stage": "https://qaonline.superoffice.com",
+        "production": "https://online.superoffice.com",
+    }
+    thumbprints = {
+        "sod": "16B7FB8C3F9AB06885A800C64E64C97C4AB5E98C",
+        "stage": "484903A7732B928C7980A39D38E947EA119F1089",
+    }
+    if name in hosts:
+        return Environment(
+            name=name,
+            login_base=hosts[name],
+            issuer=hosts[name],
+            published_keys=_frozen_keys(published_jwks(name)),
+            maintenance_windows=SUPEROFFICE_ONLINE_WINDOWS,
+            requires_configured_certificate=name == "production",
+            certificate_thumbprint=thumbprints.get(name),
+        )
+    if name == "local":
+        if not local_base_url:
+            raise ValueError("the local environment needs the simulator's base URL")
+        base = local_base_url.rstrip("/")
+        # The simulator keeps no maintenance schedule of its own: maintenance is injected
+        # per tenant as a fault, so the local stack never silently skips work by the clock.
+        return Environment(name="local", login_base=base, issuer=base)
+    raise KeyError(name)
+
+
+ENVIRONMENT_NAMES = ("sod", "stage", "production", "local")

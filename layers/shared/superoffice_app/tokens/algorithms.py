@@ -1,0 +1,118 @@
+"""The asymmetric JWS algorithms we verify (RFC 7518 section 3, RFC 8037) and nothing else.
+
+``none`` and the HMAC family are absent on purpose: with a public key set, accepting
+HS256 lets anyone who has the public key forge tokens, and ``none`` needs no key at all.
+Which key type fits which algorithm is fixed here too, so a key can never be used with
+an algorithm other than the one it was made for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa, utils
+
+from .jwk import JsonWebKey
+
+__all__ = ["MIN_RSA_BITS", "SUPPORTED_ALGORITHMS", "key_fits", "verify_signature"]
+
+# RFC 7518 section 3.3: "A key of size 2048 bits or larger MUST be used".
+MIN_RSA_BITS: Final = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class _Algorithm:
+    family: Literal["RSA", "PSS", "EC", "EdDSA"]
+    hash: type[hashes.HashAlgorithm] | None
+    curve: str | None  # the one EC curve an ES* algorithm is defined for
+
+
+_ALGORITHMS: Final[Mapping[str, _Algorithm]] = {
+    "RS256": _Algorithm("RSA", hashes.SHA256, None),
+    "RS384": _Algorithm("RSA", hashes.SHA384, None),
+    "RS512": _Algorithm("RSA", hashes.SHA512, None),
+    "PS256": _Algorithm("PSS", hashes.SHA256, None),
+    "PS384": _Algorithm("PSS", hashes.SHA384, None),
+    "PS512": _Algorithm("PSS", hashes.SHA512, None),
+    "ES256": _Algorithm("EC", hashes.SHA256, "P-256"),
+    "ES384": _Algorithm("EC", hashes.SHA384, "P-384"),
+    "ES512": _Algorithm("EC", hashes.SHA512, "P-521"),
+    "EdDSA": _Algorithm("EdDSA", None, None),
+}
+
+SUPPORTED_ALGORITHMS: Final = frozenset(_ALGORITHMS)
+
+
+def key_fits(alg: str, key: JsonWebKey) -> bool:
+    """Whether ``key``'s type (and size or curve) is the one ``alg`` is defined for."""
+    spec = _ALGORITHMS.get(alg)
+    if spec is None:
+        return False
+    if spec.family in ("RSA", "PSS"):
+        return key.kty == "RSA" and key.size >= MIN_RSA_BITS
+    if spec.family == "EC":
+        return key.kty == "EC" and key.crv == spec.curve
+    return key.kty == "OKP" and key.crv in ("Ed25519", "Ed448")
+
+
+def verify_signature(alg: str, key: JsonWebKey, signing_input: bytes, signature: bytes) -> bool:
+    """Verify ``signature`` over ``signing_input``; False for any mismatch, never raises.
+
+    The caller has already checked ``key_fits(alg, key)``; a mismatch here still only
+    gives False.
+    """
+    spec = _ALGORITHMS.get(alg)
+    if spec is None or not key_fits(alg, key):
+        return False
+    public_key = key.public_key
+    try:
+        if spec.family in ("RSA", "PSS"):
+            return _verify_rsa(spec, public_key, signing_input, signature)
+        if spec.family == "EC":
+            return _verify_ecdsa(spec, public_key, signing_input, signature)
+        if isinstance(public_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+            public_key.verify(signature, signing_input)
+            return True
+    except InvalidSignature:
+        return False
+    return False
+
+
+def _verify_rsa(
+    spec: _Algorithm, public_key: object, signing_input: bytes, signature: bytes
+) -> bool:
+    if not isinstance(public_key, rsa.RSAPublicKey) or spec.hash is None:
+        return False
+    # The signature is an integer below the modulus, encoded at exactly its length.
+    if len(signature) != (public_key.key_size + 7) // 8:
+        return False
+    digest = spec.hash()
+    pad: padding.AsymmetricPadding
+    if spec.family == "PSS":
+        # RFC 7518 section 3.5: MGF1 with the same hash, salt exactly as long as the hash.
+        pad = padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
+    else:
+        pad = padding.PKCS1v15()
+    public_key.verify(signature, signing_input, pad, digest)
+    return True
+
+
+def _verify_ecdsa(
+    spec: _Algorithm, public_key: object, signing_input: bytes, signature: bytes
+) -> bool:
+    if not isinstance(public_key, ec.EllipticCurvePublicKey) or spec.hash is None:
+        return False
+    # RFC 7518 section 3.4: R || S, each exactly as long as the curve order in bytes.
+    # A DER signature or a shortened one is refused, not converted.
+    half = (public_key.curve.key_size + 7) // 8
+    if len(signature) != 2 * half:
+        return False
+    r = int.from_bytes(signature[:half], "big")
+    s = int.from_bytes(signature[half:], "big")
+    der = utils.encode_dss_signature(r, s)
+    public_key.verify(der, signing_input, ec.ECDSA(spec.hash()))
+    return True

@@ -1,0 +1,102 @@
+"""Strict base64url and strict JSON, the two encodings a JWS is made of.
+
+Python's own decoders are lenient where a verifier must not be: ``base64`` skips
+characters outside the alphabet and accepts non-canonical trailing bits, ``json`` keeps
+the last of duplicate members, reads ``NaN``/``Infinity`` and turns ``1e999`` into an
+infinite float (an ``exp`` that never comes). Two readers that disagree about what a
+token says is how signature checks get bypassed, so these functions accept exactly one
+spelling of each value and raise ``ValueError`` for everything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from typing import Final
+
+__all__ = ["b64url_decode", "b64url_decode_padded", "b64url_encode", "loads_strict"]
+
+_B64URL: Final = re.compile(r"[A-Za-z0-9_-]*")
+# 64-bit integers have at most 20 digits; longer numbers have no use in a JWS and cost
+# quadratic time to convert.
+_MAX_INT_DIGITS: Final = 32
+
+
+def b64url_encode(data: bytes) -> str:
+    """Base64url without padding (RFC 7515 section 2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode unpadded base64url, refusing every non-canonical spelling.
+
+    Only ``[A-Za-z0-9_-]``, no padding, no whitespace, a length that is not 1 modulo 4,
+    and unused trailing bits zero: re-encoding the bytes must give back ``text``.
+    """
+    if len(text) % 4 == 1 or _B64URL.fullmatch(text) is None:
+        raise ValueError("not base64url")
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64url_encode(raw) != text:
+        raise ValueError("non-canonical base64url")
+    return raw
+
+
+def b64url_decode_padded(text: str) -> bytes:
+    """Like ``b64url_decode`` but tolerating correct ``=`` padding.
+
+    For JWKS members: they come from a trusted publisher over TLS, and some publishers
+    pad. Tokens never get this tolerance.
+    """
+    stripped = text.rstrip("=")
+    if len(text) - len(stripped) != -len(stripped) % 4:
+        raise ValueError("bad base64url padding")
+    return b64url_decode(stripped)
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError("non-finite JSON number")
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("non-finite JSON number")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise ValueError("JSON integer too long")
+    return int(text)
+
+
+def _unique_members(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for name, value in pairs:
+        if name in result:
+            raise ValueError("duplicate JSON member")
+        result[name] = value
+    return result
+
+
+_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=_unique_members,
+    parse_constant=_refuse_constant,
+    parse_float=_parse_float,
+    parse_int=_parse_int,
+    strict=True,
+)
+
+
+def loads_strict(data: bytes | str) -> object:
+    """Parse one JSON value from strict UTF-8, refusing duplicates and non-finite numbers.
+
+    Raises ``ValueError`` for anything else, including nesting too deep to parse.
+    """
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    try:
+        return _DECODER.decode(text)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
