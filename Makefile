@@ -13,7 +13,7 @@ PYENV_VERSIONS ?= 3.11.7:3.12.1:3.13.0
 export AWS_DEFAULT_REGION ?= eu-west-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv lint typecheck validate unit test build bench token clean
+.PHONY: help venv up lint typecheck validate unit test build bench token clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ $(SAM_VENV)/.installed:
 	touch $@
 
 venv: $(BIN)/.installed $(SAM_VENV)/.installed ## create .venv (project) and .venv-sam (SAM CLI)
+
+up: $(BIN)/.installed ## run the local stack (the SuperOffice simulator on 127.0.0.1:3001)
+	$(BIN)/python -m local simulator
 
 lint: $(BIN)/.installed ## ruff lint + format check
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ fails the init with a message naming it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -34,22 +35,40 @@ def _decide(event: Any) -> tuple[Decision, str]:
     return AUTHORIZER.decide(request), request.route_key
 
 
-@logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     try:
         decision, route_key = _decide(event)
     except Exception as error:  # noqa: BLE001 - an authorizer denies, it never fails open or raises
+        _log_context(context)
         # The message of an unexpected error could echo request data, so only its type is logged.
         logger.error("authorizer error, denying", extra={"error_type": type(error).__name__})
         return {"isAuthorized": False}
-    identity = decision.identity
-    logger.info(
-        "allowed" if decision.allowed else "denied",
-        extra={
+    # Denials are the security events and are always logged; allowed requests are logged
+    # at DEBUG only, because API Gateway's access log already records them and a log line
+    # costs more than the decision itself (bench/results/token_validation.md).
+    if not decision.allowed or logger.log_level <= logging.DEBUG:
+        _log_context(context)
+        identity = decision.identity
+        details = {
             "route": route_key,
             "reason": decision.reason,
             "ctx": identity.ctx if identity else None,
             "token_kind": identity.kind if identity else None,
-        },
-    )
+        }
+        if decision.allowed:
+            logger.debug("allowed", extra=details)
+        else:
+            logger.info("denied", extra=details)
     return decision.response()
+
+
+def _log_context(context: Any) -> None:
+    """Lambda context keys on the log line, as `inject_lambda_context` would add them.
+
+    Done only when a line is written: the decorator's per-call cost is paid for nothing
+    on the (unlogged) allowed path.
+    """
+    logger.append_keys(
+        function_name=getattr(context, "function_name", None),
+        function_request_id=getattr(context, "aws_request_id", None),
+    )

@@ -115,7 +115,9 @@ def parse_authorizer_event(event: object) -> AuthRequest:
     raw_path = event.get("rawPath", "")
     if not isinstance(raw_path, str):
         raise BadAuthorizerEvent("rawPath is not a string")
-    headers = {key.lower(): value for key, value in _string_map(event.get("headers"), "headers").items()}
+    headers = {
+        key.lower(): value for key, value in _string_map(event.get("headers"), "headers").items()
+    }
     path_parameters = _string_map(event.get("pathParameters"), "pathParameters")
 
     bearer: str | None = None
@@ -210,7 +212,9 @@ class TokenAuthorizer:
         if "{ctx}" in route_path:
             path_ctx = request.path_parameters.get("ctx")
             if not path_ctx:
-                return Decision(False, "the route names a tenant but the request has none", identity)
+                return Decision(
+                    False, "the route names a tenant but the request has none", identity
+                )
             if path_ctx != identity.ctx:
                 return Decision(False, "the token belongs to another tenant", identity)
         if ADMIN_ONLY_SEGMENT in route_path.split("/") and not identity.administrator:

@@ -2,14 +2,14 @@
 
 The SOD and Stage federated-login certificates ship in `data/` as PEM (the source of truth)
 and, pre-converted, in `data/published-keys.json`. Loading the JSON costs microseconds;
-loading an X.509 certificate needs `cryptography.x509`, whose import alone is ~45 ms of
-the authorizer's cold start. A unit test keeps the JSON equal to the certificates; after
+parsing certificates at every cold start would cost time for nothing. A unit test keeps the JSON equal to the certificates; after
 changing a certificate regenerate it with `python -m superoffice_app.certificates`.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 from functools import cache
@@ -32,42 +32,89 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _uint(value: int) -> str:
-    return _b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
-
-
 def jwk_from_certificate_pem(pem: str | bytes) -> dict[str, Any]:
     """The public JWK of an RSA certificate, with `x5t` = base64url(SHA-1(DER)).
 
-    Imports `cryptography.x509` lazily: only deployments configured with a certificate
-    (production) pay for it, once, at cold start.
+    The certificate is read with a minimal DER walk rather than `cryptography.x509`, whose
+    import alone would add ~45 ms to the cold start of every production function. Only
+    the public key is needed: the certificate is configuration we trust, not a chain to
+    validate.
     """
-    from cryptography import x509  # noqa: PLC0415 - deliberate lazy import, see docstring
-    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
-    from cryptography.hazmat.primitives.serialization import Encoding  # noqa: PLC0415
-
-    raw = pem.encode("ascii", "replace") if isinstance(pem, str) else pem
+    text = pem.decode("ascii", "replace") if isinstance(pem, bytes) else pem
     # Settings often carry PEM with literal "\n" sequences; restore real line breaks.
-    raw = raw.replace(b"\\n", b"\n").strip() + b"\n"
+    text = text.replace("\\n", "\n").strip()
+    if not (text.startswith(_PEM_BEGIN) and text.endswith(_PEM_END)):
+        raise CertificateError("not a PEM-encoded X.509 certificate")
+    body = "".join(text[len(_PEM_BEGIN) : -len(_PEM_END)].split())
     try:
-        certificate = x509.load_pem_x509_certificate(raw)
-    except ValueError as error:
+        der = base64.b64decode(body, validate=True)
+    except (ValueError, binascii.Error) as error:
         raise CertificateError("not a PEM-encoded X.509 certificate") from error
-    key = certificate.public_key()
-    if not isinstance(key, rsa.RSAPublicKey):
-        raise CertificateError("the certificate's key is not an RSA key")
-    numbers = key.public_numbers()
-    der = certificate.public_bytes(Encoding.DER)
+    n, e = _rsa_public_numbers(der)
     thumbprint = hashlib.sha1(der, usedforsecurity=False).digest()
     return {
         "kty": "RSA",
         "use": "sig",
         "alg": "RS256",
-        "n": _uint(numbers.n),
-        "e": _uint(numbers.e),
+        "n": _b64url(n),
+        "e": _b64url(e),
         "x5t": _b64url(thumbprint),
         "x5c": [base64.b64encode(der).decode("ascii")],
     }
+
+
+_PEM_BEGIN = "-----BEGIN CERTIFICATE-----"
+_PEM_END = "-----END CERTIFICATE-----"
+_SEQUENCE, _INTEGER, _BIT_STRING, _CONTEXT_0 = 0x30, 0x02, 0x03, 0xA0
+# AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL }
+_RSA_ENCRYPTION_OID = bytes.fromhex("06092a864886f70d010101")
+
+
+def _read(der: bytes, offset: int, tag: int) -> tuple[bytes, int]:
+    """The content of the DER element of type `tag` at `offset`, and the offset after it."""
+    if offset + 2 > len(der) or der[offset] != tag:
+        raise CertificateError("not an X.509 certificate (unexpected DER structure)")
+    length, position = der[offset + 1], offset + 2
+    if length & 0x80:
+        size = length & 0x7F
+        if not 1 <= size <= 4 or position + size > len(der):
+            raise CertificateError("not an X.509 certificate (bad DER length)")
+        length = int.from_bytes(der[position : position + size], "big")
+        position += size
+    end = position + length
+    if end > len(der):
+        raise CertificateError("not an X.509 certificate (truncated)")
+    return der[position:end], end
+
+
+def _unsigned(integer: bytes) -> bytes:
+    stripped = integer.lstrip(b"\x00")
+    if not stripped:
+        raise CertificateError("the certificate's RSA key is malformed")
+    return stripped
+
+
+def _rsa_public_numbers(der: bytes) -> tuple[bytes, bytes]:
+    """Modulus and exponent (big-endian, unsigned) from Certificate.tbsCertificate.SPKI."""
+    certificate, _ = _read(der, 0, _SEQUENCE)
+    tbs, _ = _read(certificate, 0, _SEQUENCE)
+    offset = 0
+    if tbs[:1] == bytes([_CONTEXT_0]):  # explicit version
+        _, offset = _read(tbs, 0, _CONTEXT_0)
+    _, offset = _read(tbs, offset, _INTEGER)  # serialNumber
+    for _field in ("signature", "issuer", "validity", "subject"):
+        _, offset = _read(tbs, offset, _SEQUENCE)
+    spki, _ = _read(tbs, offset, _SEQUENCE)
+    algorithm, after = _read(spki, 0, _SEQUENCE)
+    if not algorithm.startswith(_RSA_ENCRYPTION_OID):
+        raise CertificateError("the certificate's key is not an RSA key")
+    bits, _ = _read(spki, after, _BIT_STRING)
+    if bits[:1] != b"\x00":
+        raise CertificateError("the certificate's RSA key is malformed")
+    rsa_key, _ = _read(bits[1:], 0, _SEQUENCE)
+    modulus, after = _read(rsa_key, 0, _INTEGER)
+    exponent, _ = _read(rsa_key, after, _INTEGER)
+    return _unsigned(modulus), _unsigned(exponent)
 
 
 def thumbprint_hex(jwk: dict[str, Any]) -> str:
@@ -97,4 +144,4 @@ def generate_published_keys() -> dict[str, list[dict[str, Any]]]:
 
 if __name__ == "__main__":
     PUBLISHED_KEYS_FILE.write_text(json.dumps(generate_published_keys(), indent=2) + "\n", "utf-8")
-    print(f"wrote {PUBLISHED_KEYS_FILE}")  # noqa: T201 - a developer command
+    print(f"wrote {PUBLISHED_KEYS_FILE}")

@@ -107,7 +107,5 @@ def load_config(env: Mapping[str, str] | None = None) -> AppConfig:
     client_id = _required(source, CLIENT_ID_SETTING)
     if not _CLIENT_ID.match(client_id):
         raise ConfigError(f"{CLIENT_ID_SETTING} does not look like a SuperOffice client id")
-    app_base_url = _base_url(
-        source, APP_BASE_URL_SETTING, allow_http=environment.name == "local"
-    )
+    app_base_url = _base_url(source, APP_BASE_URL_SETTING, allow_http=environment.name == "local")
     return AppConfig(environment=environment, client_id=client_id, app_base_url=app_base_url)

@@ -16,7 +16,7 @@ from superoffice_app.maintenance import SUPEROFFICE_ONLINE_WINDOWS, MaintenanceW
 # Paths on the login host (protocol section 2); the same in every environment.
 DISCOVERY_PATH = "/login/.well-known/openid-configuration"
 AUTHORIZE_PATH = "/login/common/oauth/authorize"
-TOKEN_PATH = "/login/common/oauth/tokens"
+TOKEN_PATH = "/login/common/oauth/tokens"  # noqa: S105 - a URL path, not a password
 JWKS_PATH = "/login/.well-known/jwks"
 SYSTEM_USER_PATH = "/Login/api/PartnerSystemUser/Authenticate"
 STATE_API_PATH = "/api/state/{ctx}"

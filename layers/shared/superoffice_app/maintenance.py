@@ -69,9 +69,15 @@ def active_window(
 # third week, announced only on the login page: we cannot know which weeks, so every
 # Tuesday and Friday evening counts as possibly unavailable.
 SUPEROFFICE_ONLINE_WINDOWS: tuple[MaintenanceWindow, ...] = (
-    MaintenanceWindow("nightly application pool recycle", EVERY_DAY, time(1, 0), timedelta(hours=2)),
-    MaintenanceWindow("weekly patch window", frozenset({THURSDAY}), time(22, 0), timedelta(hours=8)),
-    MaintenanceWindow("weekend maintenance", frozenset({SATURDAY}), time(20, 0), timedelta(hours=10)),
+    MaintenanceWindow(
+        "nightly application pool recycle", EVERY_DAY, time(1, 0), timedelta(hours=2)
+    ),
+    MaintenanceWindow(
+        "weekly patch window", frozenset({THURSDAY}), time(22, 0), timedelta(hours=8)
+    ),
+    MaintenanceWindow(
+        "weekend maintenance", frozenset({SATURDAY}), time(20, 0), timedelta(hours=10)
+    ),
     MaintenanceWindow(
         "possible tenant upgrades", frozenset({TUESDAY, FRIDAY}), time(20, 0), timedelta(hours=9)
     ),

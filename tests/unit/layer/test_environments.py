@@ -93,13 +93,17 @@ def test_a_broken_certificate_fails_naming_the_setting() -> None:
 
 def test_configured_certificate_already_published_is_not_duplicated() -> None:
     pem = (CERTIFICATES / "sod-federated-login.crt").read_text()
-    env = load_environment(settings(SUPEROFFICE_ENVIRONMENT="sod", SUPEROFFICE_SIGNING_CERTIFICATE=pem))
+    env = load_environment(
+        settings(SUPEROFFICE_ENVIRONMENT="sod", SUPEROFFICE_SIGNING_CERTIFICATE=pem)
+    )
     assert len(env.published_keys) == 1
 
 
 def test_local_environment_points_at_the_simulator() -> None:
     env = load_environment(
-        settings(SUPEROFFICE_ENVIRONMENT="local", SUPEROFFICE_LOCAL_BASE_URL="http://127.0.0.1:3001/")
+        settings(
+            SUPEROFFICE_ENVIRONMENT="local", SUPEROFFICE_LOCAL_BASE_URL="http://127.0.0.1:3001/"
+        )
     )
     assert env.issuer == "http://127.0.0.1:3001"
     assert env.jwks_url == "http://127.0.0.1:3001/login/.well-known/jwks"
@@ -117,14 +121,28 @@ def test_local_environment_points_at_the_simulator() -> None:
             {"SUPEROFFICE_ENVIRONMENT": "local", "SUPEROFFICE_LOCAL_BASE_URL": "ftp://x"},
             "SUPEROFFICE_LOCAL_BASE_URL must be",
         ),
-        ({"SUPEROFFICE_ENVIRONMENT": "sod", "SUPEROFFICE_CLIENT_ID": ""}, "SUPEROFFICE_CLIENT_ID is not set"),
-        ({"SUPEROFFICE_ENVIRONMENT": "sod", "SUPEROFFICE_CLIENT_ID": "a b"}, "SUPEROFFICE_CLIENT_ID"),
+        (
+            {"SUPEROFFICE_ENVIRONMENT": "sod", "SUPEROFFICE_CLIENT_ID": ""},
+            "SUPEROFFICE_CLIENT_ID is not set",
+        ),
+        (
+            {"SUPEROFFICE_ENVIRONMENT": "sod", "SUPEROFFICE_CLIENT_ID": "a b"},
+            "SUPEROFFICE_CLIENT_ID",
+        ),
         ({"SUPEROFFICE_ENVIRONMENT": "sod", "APP_BASE_URL": ""}, "APP_BASE_URL is not set"),
-        ({"SUPEROFFICE_ENVIRONMENT": "sod", "APP_BASE_URL": "http://app.example.com"}, "APP_BASE_URL must be an https URL"),
-        ({"SUPEROFFICE_ENVIRONMENT": "sod", "APP_BASE_URL": "https://a.example.com/?x=1"}, "APP_BASE_URL must be"),
+        (
+            {"SUPEROFFICE_ENVIRONMENT": "sod", "APP_BASE_URL": "http://app.example.com"},
+            "APP_BASE_URL must be an https URL",
+        ),
+        (
+            {"SUPEROFFICE_ENVIRONMENT": "sod", "APP_BASE_URL": "https://a.example.com/?x=1"},
+            "APP_BASE_URL must be",
+        ),
     ],
 )
-def test_bad_configuration_fails_with_one_clear_message(overrides: dict[str, str], message: str) -> None:
+def test_bad_configuration_fails_with_one_clear_message(
+    overrides: dict[str, str], message: str
+) -> None:
     with pytest.raises(ConfigError, match=message.replace("?", r"\?")):
         load_config({**BASE, **overrides})
 
@@ -138,6 +156,8 @@ def test_environment_is_immutable() -> None:
 
 
 def test_app_base_url_gives_session_issuer_and_jwks() -> None:
-    config = load_config(settings(SUPEROFFICE_ENVIRONMENT="sod", APP_BASE_URL="https://app.example.com/"))
+    config = load_config(
+        settings(SUPEROFFICE_ENVIRONMENT="sod", APP_BASE_URL="https://app.example.com/")
+    )
     assert config.session_issuer == "https://app.example.com"
     assert config.session_jwks_url == "https://app.example.com/.well-known/jwks.json"

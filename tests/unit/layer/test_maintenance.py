@@ -51,12 +51,16 @@ def test_fixed_offset_ignores_daylight_saving() -> None:
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        SUPEROFFICE_ONLINE_WINDOWS[0].contains(datetime(2026, 1, 1))  # noqa: DTZ001
+        SUPEROFFICE_ONLINE_WINDOWS[0].contains(datetime(2026, 1, 1))
 
 
 @pytest.mark.parametrize(
     ("weekdays", "duration"),
-    [(frozenset(), timedelta(hours=1)), (frozenset({7}), timedelta(hours=1)), (EVERY_DAY, timedelta(0))],
+    [
+        (frozenset(), timedelta(hours=1)),
+        (frozenset({7}), timedelta(hours=1)),
+        (EVERY_DAY, timedelta(0)),
+    ],
 )
 def test_invalid_windows_are_refused(weekdays: frozenset[int], duration: timedelta) -> None:
     with pytest.raises(ValueError, match="maintenance window"):

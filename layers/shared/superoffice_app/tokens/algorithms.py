@@ -9,8 +9,7 @@ an algorithm other than the one it was made for.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -24,24 +23,40 @@ __all__ = ["MIN_RSA_BITS", "SUPPORTED_ALGORITHMS", "key_fits", "verify_signature
 MIN_RSA_BITS: Final = 2048
 
 
-@dataclass(frozen=True, slots=True)
-class _Algorithm:
+class _Algorithm(NamedTuple):
     family: Literal["RSA", "PSS", "EC", "EdDSA"]
-    hash: type[hashes.HashAlgorithm] | None
     curve: str | None  # the one EC curve an ES* algorithm is defined for
+    # Built once: these objects are immutable, and building them per token is measurable.
+    digest: hashes.HashAlgorithm | None
+    rsa_padding: padding.AsymmetricPadding | None
+    ecdsa: ec.ECDSA | None
+
+
+def _rsa(digest: hashes.HashAlgorithm) -> _Algorithm:
+    return _Algorithm("RSA", None, digest, padding.PKCS1v15(), None)
+
+
+def _pss(digest: hashes.HashAlgorithm) -> _Algorithm:
+    # RFC 7518 section 3.5: MGF1 with the same hash, salt exactly as long as the hash.
+    pss = padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
+    return _Algorithm("PSS", None, digest, pss, None)
+
+
+def _ecdsa(digest: hashes.HashAlgorithm, curve: str) -> _Algorithm:
+    return _Algorithm("EC", curve, digest, None, ec.ECDSA(digest))
 
 
 _ALGORITHMS: Final[Mapping[str, _Algorithm]] = {
-    "RS256": _Algorithm("RSA", hashes.SHA256, None),
-    "RS384": _Algorithm("RSA", hashes.SHA384, None),
-    "RS512": _Algorithm("RSA", hashes.SHA512, None),
-    "PS256": _Algorithm("PSS", hashes.SHA256, None),
-    "PS384": _Algorithm("PSS", hashes.SHA384, None),
-    "PS512": _Algorithm("PSS", hashes.SHA512, None),
-    "ES256": _Algorithm("EC", hashes.SHA256, "P-256"),
-    "ES384": _Algorithm("EC", hashes.SHA384, "P-384"),
-    "ES512": _Algorithm("EC", hashes.SHA512, "P-521"),
-    "EdDSA": _Algorithm("EdDSA", None, None),
+    "RS256": _rsa(hashes.SHA256()),
+    "RS384": _rsa(hashes.SHA384()),
+    "RS512": _rsa(hashes.SHA512()),
+    "PS256": _pss(hashes.SHA256()),
+    "PS384": _pss(hashes.SHA384()),
+    "PS512": _pss(hashes.SHA512()),
+    "ES256": _ecdsa(hashes.SHA256(), "P-256"),
+    "ES384": _ecdsa(hashes.SHA384(), "P-384"),
+    "ES512": _ecdsa(hashes.SHA512(), "P-521"),
+    "EdDSA": _Algorithm("EdDSA", None, None, None, None),
 }
 
 SUPPORTED_ALGORITHMS: Final = frozenset(_ALGORITHMS)
@@ -85,26 +100,21 @@ def verify_signature(alg: str, key: JsonWebKey, signing_input: bytes, signature:
 def _verify_rsa(
     spec: _Algorithm, public_key: object, signing_input: bytes, signature: bytes
 ) -> bool:
-    if not isinstance(public_key, rsa.RSAPublicKey) or spec.hash is None:
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        return False
+    if spec.digest is None or spec.rsa_padding is None:
         return False
     # The signature is an integer below the modulus, encoded at exactly its length.
     if len(signature) != (public_key.key_size + 7) // 8:
         return False
-    digest = spec.hash()
-    pad: padding.AsymmetricPadding
-    if spec.family == "PSS":
-        # RFC 7518 section 3.5: MGF1 with the same hash, salt exactly as long as the hash.
-        pad = padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
-    else:
-        pad = padding.PKCS1v15()
-    public_key.verify(signature, signing_input, pad, digest)
+    public_key.verify(signature, signing_input, spec.rsa_padding, spec.digest)
     return True
 
 
 def _verify_ecdsa(
     spec: _Algorithm, public_key: object, signing_input: bytes, signature: bytes
 ) -> bool:
-    if not isinstance(public_key, ec.EllipticCurvePublicKey) or spec.hash is None:
+    if not isinstance(public_key, ec.EllipticCurvePublicKey) or spec.ecdsa is None:
         return False
     # RFC 7518 section 3.4: R || S, each exactly as long as the curve order in bytes.
     # A DER signature or a shortened one is refused, not converted.
@@ -113,6 +123,5 @@ def _verify_ecdsa(
         return False
     r = int.from_bytes(signature[:half], "big")
     s = int.from_bytes(signature[half:], "big")
-    der = utils.encode_dss_signature(r, s)
-    public_key.verify(der, signing_input, ec.ECDSA(spec.hash()))
+    public_key.verify(utils.encode_dss_signature(r, s), signing_input, spec.ecdsa)
     return True

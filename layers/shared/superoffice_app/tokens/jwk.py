@@ -11,7 +11,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Final, Literal, TypeAlias
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
@@ -40,13 +40,28 @@ _OKP_SIZES: Final[Mapping[str, int]] = {"Ed25519": 32, "Ed448": 57}
 _PUBLIC_MEMBERS: Final = ("kty", "crv", "n", "e", "x", "y", "kid", "use", "alg", "key_ops")
 
 
-@dataclass(frozen=True, slots=True)
 class JsonWebKey:
     """A verification key with the JWK metadata that decides where it may be used.
 
-    Equality and hashing cover the key material and the metadata, so a key set can drop
-    exact duplicates (the same key published twice, or both configured and fetched).
+    Immutable. Equality and hashing cover the key material and the metadata, so a key
+    set can drop exact duplicates (the same key published twice, or both configured and
+    fetched). A plain slotted class rather than a dataclass: this module is imported on
+    every cold start of the authorizer, and generating dataclass methods costs time.
     """
+
+    __slots__ = (
+        "alg",
+        "crv",
+        "key_ops",
+        "kid",
+        "kty",
+        "material",
+        "public_jwk",
+        "public_key",
+        "size",
+        "use",
+        "x5t",
+    )
 
     kty: KeyType
     crv: str | None
@@ -59,10 +74,63 @@ class JsonWebKey:
     use: str | None
     key_ops: tuple[str, ...] | None
     alg: str | None
-    material: tuple[object, ...] = field(repr=False)
+    material: tuple[object, ...]
     """The public key's identity: ("RSA", n, e), ("EC", crv, x, y) or ("OKP", crv, x)."""
-    public_key: PublicKey = field(repr=False, compare=False)
-    public_jwk: Mapping[str, object] = field(repr=False, compare=False)
+    public_key: PublicKey
+    public_jwk: Mapping[str, object]
+    """The entry's public members, for ``KeySet.to_public_jwks``."""
+
+    def __init__(
+        self,
+        *,
+        kty: KeyType,
+        crv: str | None,
+        size: int,
+        kid: str | None,
+        x5t: str | None,
+        use: str | None,
+        key_ops: tuple[str, ...] | None,
+        alg: str | None,
+        material: tuple[object, ...],
+        public_key: PublicKey,
+        public_jwk: Mapping[str, object],
+    ) -> None:
+        values = {
+            "kty": kty,
+            "crv": crv,
+            "size": size,
+            "kid": kid,
+            "x5t": x5t,
+            "use": use,
+            "key_ops": key_ops,
+            "alg": alg,
+            "material": material,
+            "public_key": public_key,
+            "public_jwk": MappingProxyType(dict(public_jwk)),
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("JsonWebKey is immutable")
+
+    def _identity(self) -> tuple[object, ...]:
+        return (self.material, self.kid, self.x5t, self.use, self.key_ops, self.alg)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JsonWebKey):
+            return NotImplemented
+        return self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
+    def __repr__(self) -> str:
+        return (
+            f"JsonWebKey(kty={self.kty!r}, crv={self.crv!r}, size={self.size}, "
+            f"kid={self.kid!r}, x5t={self.x5t!r}, use={self.use!r}, "
+            f"key_ops={self.key_ops!r}, alg={self.alg!r})"
+        )
 
 
 def x5t_of_der(der: bytes) -> str:

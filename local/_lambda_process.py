@@ -1,0 +1,200 @@
+"""The inside of a local Lambda sandbox: import the handler, invoke it once, report back.
+
+Started by `local.lambda_runtime` as `python -P <this file> <channel fd>`, with the
+function's environment, its code folder as working directory and PYTHONPATH = code folder
++ layers. `-P` keeps this file's folder (and so the repository) off `sys.path`: the
+function sees only what it would see on AWS. For the same reason this file uses the
+standard library only and never imports the `local` package.
+
+Protocol: the invocation request arrives as one JSON document on stdin. Messages go back
+as JSON lines on the channel descriptor, never on stdout, which belongs to the function's
+logs: `{"type": "initialized"}` once the handler is imported, then
+`{"type": "result", "payload": ...}` or `{"type": "error", "payload": {...}}`.
+"""
+
+import importlib
+import io
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from types import SimpleNamespace, TracebackType
+from typing import Any, TextIO
+
+
+class LambdaContext:
+    """The context object of AWS's Python runtime (awslambdaric), same attributes."""
+
+    def __init__(self, *, request_id: str, invoked_function_arn: str, deadline_ms: int) -> None:
+        self.aws_request_id = request_id
+        self.invoked_function_arn = invoked_function_arn
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        # A string, as in AWS's runtime.
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = SimpleNamespace(cognito_identity_id=None, cognito_identity_pool_id=None)
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(self._deadline_ms - int(time.time() * 1000), 0)
+
+    def __repr__(self) -> str:
+        return (
+            f"LambdaContext([aws_request_id={self.aws_request_id},"
+            f"function_name={self.function_name},"
+            f"function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn}])"
+        )
+
+
+def _install_log_handler(request_id: str) -> None:
+    """The root log handler AWS's runtime installs: level, time, request id, message."""
+
+    class RequestIdFilter(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.aws_request_id = request_id
+            return True
+
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+        "%Y-%m-%dT%H:%M:%S",
+    )
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(RequestIdFilter())
+    logging.getLogger().addHandler(handler)
+
+
+def _send(channel: TextIO, message: dict[str, Any]) -> None:
+    channel.write(json.dumps(message, allow_nan=False) + "\n")
+    channel.flush()
+
+
+def _stack_trace(tb: TracebackType | None) -> list[str]:
+    return traceback.format_list(traceback.extract_tb(tb))
+
+
+def _log_error(error_type: str, message: str, stack_trace: list[str]) -> None:
+    # The line AWS's runtime writes to the function's log for an unhandled error.
+    trace = "Traceback (most recent call last):\n" + "".join(stack_trace) if stack_trace else ""
+    sys.stderr.write(f"[ERROR] {error_type}: {message}\n{trace}")
+    sys.stderr.flush()
+
+
+def _fail(
+    channel: TextIO,
+    error_type: str,
+    message: str,
+    request_id: str,
+    *,
+    stack_trace: list[str] | None = None,
+    duration_ms: float | None = None,
+) -> None:
+    trace = stack_trace or []
+    _log_error(error_type, message, trace)
+    payload = {
+        "errorMessage": message,
+        "errorType": error_type,
+        "requestId": request_id,
+        "stackTrace": trace,
+    }
+    report: dict[str, Any] = {"type": "error", "payload": payload}
+    if duration_ms is not None:
+        report["duration_ms"] = duration_ms
+    _send(channel, report)
+
+
+def _load_handler(channel: TextIO, handler: str, request_id: str) -> Any:
+    module_name, _, function_name = handler.rpartition(".")
+    module_name = module_name.replace("/", ".")
+    if not module_name or not function_name:
+        _fail(channel, "Runtime.MalformedHandlerName", f"Bad handler '{handler}'", request_id)
+        return None
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as error:
+        _fail(
+            channel,
+            "Runtime.UserCodeSyntaxError",
+            f"Syntax error in module '{module_name}': {error}",
+            request_id,
+            stack_trace=_stack_trace(error.__traceback__),
+        )
+        return None
+    except Exception as error:
+        _fail(
+            channel,
+            "Runtime.ImportModuleError",
+            f"Unable to import module '{module_name}': {error}",
+            request_id,
+        )
+        return None
+    function = getattr(module, function_name, None)
+    if function is None:
+        _fail(
+            channel,
+            "Runtime.HandlerNotFound",
+            f"Handler '{function_name}' missing on module '{module_name}'",
+            request_id,
+        )
+    return function
+
+
+def main() -> None:
+    channel = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
+    # The handler's own child processes must not inherit the channel.
+    os.set_inheritable(channel.fileno(), False)
+    request = json.load(sys.stdin)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    # Logs appear line by line, interleaved with stderr, as in CloudWatch.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
+    request_id = request["request_id"]
+    _install_log_handler(request_id)
+
+    handler = _load_handler(channel, request["handler"], request_id)
+    if handler is None:
+        return
+    _send(channel, {"type": "initialized"})
+
+    context = LambdaContext(
+        request_id=request_id,
+        invoked_function_arn=request["invoked_function_arn"],
+        deadline_ms=int(time.time() * 1000) + int(request["timeout_ms"]),
+    )
+    started = time.perf_counter()
+    try:
+        result = handler(request["event"], context)
+    except Exception as error:
+        _fail(
+            channel,
+            type(error).__name__,
+            str(error),
+            request_id,
+            # Drop this file's frame: the trace starts in the function's code, as on AWS.
+            stack_trace=_stack_trace(error.__traceback__.tb_next if error.__traceback__ else None),
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+        return
+    duration_ms = (time.perf_counter() - started) * 1000
+    try:
+        _send(channel, {"type": "result", "payload": result, "duration_ms": duration_ms})
+    except (TypeError, ValueError) as error:
+        _fail(
+            channel,
+            "Runtime.MarshalError",
+            f"Unable to marshal response: {error}",
+            request_id,
+            duration_ms=duration_ms,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""The simulator's HTTP server: stdlib ThreadingHTTPServer, JSON everywhere, one log line each.
+
+A failing route answers 500 with a JSON body and logs its traceback here; the client never
+sees a traceback or an HTML error page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from local import defaults
+from local.simulator.app import build_router
+from local.simulator.context import SimulatorContext
+from local.simulator.routing import MethodNotAllowed, Request, Response, RouteNotFound, Router
+from local.superid_keys import load_or_create_signing_key
+
+LogSink = Callable[[str], None]
+# Request bodies larger than this are refused; nothing SuperOffice receives comes close.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+def write_to_stderr(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+class SimulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], *, log: LogSink = write_to_stderr) -> None:
+        self.log = log
+        self.router = Router()
+        super().__init__(address, _RequestHandler)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that hang up mid-answer are normal (and later injected on purpose).
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            self.log(f"{_now()} {client_address[0]} connection ended: {error!r}")
+            return
+        self.log(f"{_now()} {client_address[0]} connection failed:\n{traceback.format_exc()}")
+
+
+def create_server(
+    host: str = defaults.LOCAL_HOST,
+    port: int = defaults.SIMULATOR_PORT,
+    *,
+    state_dir: Path | None = None,
+    log: LogSink = write_to_stderr,
+) -> SimulatorHTTPServer:
+    """Bind the simulator (OSError if the address is taken) and mount its routes.
+
+    With port 0 the system picks a free port; `server.base_url` tells which.
+    """
+    server = SimulatorHTTPServer((host, port), log=log)
+    try:
+        signing_key = load_or_create_signing_key(state_dir or defaults.local_state_dir())
+        server.router = build_router(SimulatorContext(server.base_url, signing_key))
+    except BaseException:
+        server.server_close()
+        raise
+    return server
+
+
+class RunningSimulator:
+    """A simulator serving on a background thread; a context manager that stops it."""
+
+    def __init__(self, server: SimulatorHTTPServer) -> None:
+        self.server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self._thread.join()
+        self.server.server_close()
+
+    def __enter__(self) -> RunningSimulator:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def start_simulator(
+    host: str = defaults.LOCAL_HOST,
+    port: int = 0,
+    *,
+    state_dir: Path | None = None,
+    log: LogSink = write_to_stderr,
+) -> RunningSimulator:
+    return RunningSimulator(create_server(host, port, state_dir=state_dir, log=log))
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: SimulatorHTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = "SuperOfficeSimulator/1"
+    # An idle keep-alive connection must not hold its thread forever.
+    timeout = 60
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        started = time.perf_counter()
+        target = urlsplit(self.path)
+        body = self._read_body()
+        if body is None:
+            response = Response.error(411, "length_required", "send a Content-Length")
+            self.close_connection = True
+        else:
+            request = Request(
+                method=self.command,
+                path=target.path,
+                query=parse_qs(target.query, keep_blank_values=True),
+                headers=self.headers,
+                body=body,
+                client_address=self.client_address[0],
+            )
+            response = self._respond(request)
+        elapsed = (time.perf_counter() - started) * 1000
+        # Logged before answering, so whoever sees the answer can also see the line.
+        self.server.log(
+            f'{_now()} {self.client_address[0]} "{self.command} {self.path}" '
+            f"{response.status} {len(response.body)} {elapsed:.1f}ms"
+        )
+        self._send(response)
+
+    def _respond(self, request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        try:
+            handler, parameters = self.server.router.match(method, request.path)
+        except RouteNotFound:
+            return Response.error(404, "not_found", f"no route for {method} {request.path}")
+        except MethodNotAllowed as error:
+            response = Response.error(
+                405, "method_not_allowed", f"{method} is not allowed on {request.path}"
+            )
+            return Response(
+                response.status, response.body, {**response.headers, "Allow": str(error)}
+            )
+        try:
+            return handler(
+                Request(
+                    method=request.method,
+                    path=request.path,
+                    query=request.query,
+                    headers=request.headers,
+                    body=request.body,
+                    client_address=request.client_address,
+                    path_parameters=parameters,
+                )
+            )
+        except Exception:
+            self.server.log(
+                f"{_now()} {request.method} {request.path} failed:\n{traceback.format_exc()}"
+            )
+            return Response.error(500, "internal_error", "the simulator failed; see its log")
+
+    def _read_body(self) -> bytes | None:
+        """The request body; None when its length is unknown (chunked uploads)."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return None
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return None
+        if length < 0 or length > MAX_BODY_BYTES:
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    # -- BaseHTTPRequestHandler's own error path and logging ------------------------
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors found by http.server itself (bad request line, ...) as JSON too."""
+        self.close_connection = True
+        # An unparsable request line leaves http.server assuming HTTP/0.9, which has no
+        # status line or headers; answer it like any other client instead.
+        self.request_version = self.protocol_version
+        try:
+            slug = HTTPStatus(code).phrase.lower().replace(" ", "_")
+        except ValueError:
+            slug = "error"
+        response = Response.error(code, slug, message or explain or slug.replace("_", " "))
+        self.server.log(f"{_now()} {self.client_address[0]} {code} {message or ''}".rstrip())
+        with contextlib.suppress(OSError):
+            self._send(response)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # _dispatch writes one line per request with the timing; nothing more here.
+        return
+
+    def log_message(self, format: str, *args: Any) -> None:
+        self.server.log(f"{_now()} {self.client_address[0]} {format % args}")
