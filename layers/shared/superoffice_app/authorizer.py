@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
-from collections.abc import Mapping
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -89,23 +90,11 @@ def deny(reason: str) -> Decision:
     return Decision(allowed=False, reason=reason)
 
 
-def _string_map(value: object, what: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise BadAuthorizerEvent(f"{what} is not an object")
-    result: dict[str, str] = {}
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, str):
-            raise BadAuthorizerEvent(f"{what} holds a value that is not a string")
-        result[key] = item
-    return result
-
-
 def parse_authorizer_event(event: object) -> AuthRequest:
     """Read what the decision needs from a payload-2.0 REQUEST authorizer event.
 
-    Raises only `BadAuthorizerEvent`, whatever the event holds.
+    Raises only `BadAuthorizerEvent`, whatever the event holds. Runs on every request,
+    so it reads each field once and builds nothing it does not return.
     """
     if not isinstance(event, Mapping):
         raise BadAuthorizerEvent("the event is not an object")
@@ -115,13 +104,31 @@ def parse_authorizer_event(event: object) -> AuthRequest:
     raw_path = event.get("rawPath", "")
     if not isinstance(raw_path, str):
         raise BadAuthorizerEvent("rawPath is not a string")
-    headers = {
-        key.lower(): value for key, value in _string_map(event.get("headers"), "headers").items()
-    }
-    path_parameters = _string_map(event.get("pathParameters"), "pathParameters")
+
+    authorization: str | None = None
+    cookie_strings: list[str] = []
+    headers = event.get("headers")
+    if headers is not None:
+        if not isinstance(headers, Mapping):
+            raise BadAuthorizerEvent("headers is not an object")
+        for name, value in headers.items():
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise BadAuthorizerEvent("headers hold a value that is not a string")
+            lowered = name.lower()  # payload 2.0 lower-cases names; other callers may not
+            if lowered == "authorization":
+                authorization = value
+            elif lowered == "cookie":
+                cookie_strings.append(value)
+
+    path_parameters = event.get("pathParameters")
+    if path_parameters is None:
+        path_parameters = {}
+    elif not isinstance(path_parameters, Mapping) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in path_parameters.items()
+    ):
+        raise BadAuthorizerEvent("pathParameters is not an object of strings")
 
     bearer: str | None = None
-    authorization = headers.get("authorization")
     if authorization is not None:
         match = _BEARER.match(authorization)
         if match is None:
@@ -129,15 +136,12 @@ def parse_authorizer_event(event: object) -> AuthRequest:
         bearer = match.group(1)
 
     cookies = event.get("cookies")
-    cookie_strings: list[str] = []
     if cookies is not None:
         if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
             raise BadAuthorizerEvent("cookies is not a list of strings")
-        cookie_strings.extend(cookies)
-    if "cookie" in headers:
-        cookie_strings.append(headers["cookie"])
+        cookie_strings[:0] = cookies
     try:
-        session = find_cookie(cookie_strings)
+        session = find_cookie(cookie_strings) if cookie_strings else None
     except CookieError as error:
         raise BadAuthorizerEvent(str(error)) from error
 
@@ -153,55 +157,113 @@ def parse_authorizer_event(event: object) -> AuthRequest:
     )
 
 
-def _header_type(token: str) -> str | None:
-    """The unverified `typ` of a JWS header, used only to pick the validator.
+def _says_session_type(token: str) -> bool:
+    """Whether the unverified JWS header says `typ: so-session+jwt`; used only for routing.
 
-    Picking by `typ` is safe: each validator then enforces its own issuer, audience,
-    type and keys, so a token that lies about its type fails that validator.
+    Routing on it is safe: each validator enforces its own issuer, audience, type and
+    keys, so a token lying about its type simply fails there. A substring test on the
+    decoded header is enough for routing and costs a fraction of a JSON parse.
     """
-    head = token.split(".", 1)[0]
+    head = token.partition(".")[0]
     if len(head) > 4096:
-        return None
+        return False
     try:
-        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    except (ValueError, binascii.Error, RecursionError):
-        return None
-    typ = header.get("typ") if isinstance(header, dict) else None
-    return typ if isinstance(typ, str) else None
+        decoded = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+    except (ValueError, binascii.Error):
+        return False
+    return _SESSION_TYPE_MARK in decoded
+
+
+_SESSION_TYPE_MARK = SESSION_TOKEN_TYPE.encode("ascii")
+
+
+class IdentityCache:
+    """Identities already verified, by token string, until the token expires.
+
+    A browser session sends the same token with every request, and API Gateway's own
+    cache is keyed by path as well, so a warm authorizer sees the same token again and
+    again. A token is immutable and its signature binds every claim, so its verified
+    identity stays true until `exp`; only successful verifications are cached (garbage
+    cannot fill it) and the cache is bounded (least recently used goes first).
+    """
+
+    def __init__(self, max_entries: int = 1024, clock: Callable[[], float] = time.time) -> None:
+        self._entries: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
+        self._max_entries = max_entries
+        self._clock = clock
+
+    def get(self, token: str) -> Identity | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        identity, expires_at = entry
+        if self._clock() >= expires_at:
+            del self._entries[token]
+            return None
+        self._entries.move_to_end(token)
+        return identity
+
+    def put(self, token: str, identity: Identity, expires_at: float) -> None:
+        self._entries[token] = (identity, expires_at)
+        self._entries.move_to_end(token)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 class TokenAuthorizer:
     """Judges an `AuthRequest` with the environment's id_token and session validators."""
 
-    def __init__(self, id_tokens: IdTokenValidator, sessions: SessionTokenValidator) -> None:
+    def __init__(
+        self,
+        id_tokens: IdTokenValidator,
+        sessions: SessionTokenValidator,
+        cache: IdentityCache | None = None,
+    ) -> None:
         self._id_tokens = id_tokens
         self._sessions = sessions
+        self._cache = cache if cache is not None else IdentityCache()
 
     def identify(self, request: AuthRequest) -> Identity:
         """The verified identity behind the request's credential; raises TokenError."""
         if request.bearer_token is not None:
             token = request.bearer_token
-            if _header_type(token) == SESSION_TOKEN_TYPE:
-                return self._session_identity(token)
-            claims = self._id_tokens.validate(token)
-            return Identity(
-                kind="superoffice_id_token",
-                ctx=claims.ctx,
-                associate_id=claims.associate_id,
-                administrator=claims.is_administrator,
-            )
-        if request.session_token is not None:
-            return self._session_identity(request.session_token)
-        raise TokenError("no credential: neither a bearer token nor a session cookie")
+            verify = self._session_identity if _says_session_type(token) else self._id_identity
+        elif request.session_token is not None:
+            token = request.session_token
+            verify = self._session_identity
+        else:
+            raise TokenError("no credential: neither a bearer token nor a session cookie")
+        identity = self._cache.get(token)
+        if identity is None:
+            identity, expires_at = verify(token)
+            self._cache.put(token, identity, expires_at)
+        elif request.bearer_token is None and identity.kind != "session":
+            # Only sessions ride in the cookie, even when the same token was seen as bearer.
+            raise TokenError("the session cookie holds a token that is not a session")
+        return identity
 
-    def _session_identity(self, token: str) -> Identity:
+    def _id_identity(self, token: str) -> tuple[Identity, float]:
+        claims = self._id_tokens.validate(token)
+        identity = Identity(
+            kind="superoffice_id_token",
+            ctx=claims.ctx,
+            associate_id=claims.associate_id,
+            administrator=claims.is_administrator,
+        )
+        return identity, claims.expires_at
+
+    def _session_identity(self, token: str) -> tuple[Identity, float]:
         session = self._sessions.validate(token)
-        return Identity(
+        identity = Identity(
             kind="session",
             ctx=session.ctx,
             associate_id=session.associate_id,
             administrator=session.admin,
         )
+        return identity, session.expires_at
 
     def decide(self, request: AuthRequest) -> Decision:
         try:

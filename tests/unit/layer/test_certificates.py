@@ -34,9 +34,7 @@ def expected_with_x509(pem: bytes) -> tuple[str, str, str]:
     return b64url_uint(numbers.n), b64url_uint(numbers.e), x5t
 
 
-def self_signed(
-    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, version_one: bool = False
-) -> bytes:
+def self_signed(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test")])
     now = dt.datetime.now(dt.UTC)
     certificate = (
@@ -47,12 +45,10 @@ def self_signed(
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
         .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
     )
-    if not version_one:
-        builder = builder.add_extension(
-            x509.BasicConstraints(ca=False, path_length=None), critical=True
-        )
-    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+    return certificate.public_bytes(serialization.Encoding.PEM)
 
 
 @pytest.mark.parametrize("name", ["sod-federated-login.crt", "stage-federated-login.crt"])

@@ -701,3 +701,11 @@ def test_non_canonical_base64url_is_refused_even_when_signed(variant: Any) -> No
     # ...while the canonical spelling, signed the same way, verifies.
     signature = b64u(sign("RS256", rsa_key("ours"), f"{header}.{body}".encode()))
     assert verify_jws(f"{header}.{body}.{signature}", our_jwks(), ["RS256"])
+
+
+@pytest.mark.parametrize("char", ["é", "\u2024", "\uff41", "\u0660", "\U0001f600"])
+def test_non_ascii_is_refused_before_any_decoding(char: str) -> None:
+    header, body, signature = signed().split(".")
+    for token in (f"{char}{header}.{body}.{signature}", f"{header}.{body}.{signature}{char}"):
+        with pytest.raises(MalformedTokenError, match="ASCII"):
+            verify_jws(token, our_jwks(), ["RS256"])

@@ -297,10 +297,17 @@ def test_a_failed_refresh_keeps_the_last_good_keys_and_counts(failure: Any) -> N
 
 
 def test_a_failed_first_fetch_leaves_the_published_keys() -> None:
-    provider, fetch, _ = remote(OSError("down"), KeySet())
+    provider, fetch, clock = remote(OSError("down"), KeySet())
     assert len(provider.current()) == 0
     assert len(provider.current()) == 0
     assert fetch.calls == 1
+    # Only the first current() downloads by itself; later ones leave that to refresh().
+    clock.now += 3600
+    assert len(provider.current()) == 0
+    assert fetch.calls == 1
+    fetch.document = jwks(public_jwk(rsa_key("b"), kid="b"))
+    assert provider.refresh() is True
+    assert [key.kid for key in provider.current()] == ["b"]
 
 
 def test_the_failure_log_carries_no_document_content(caplog: pytest.LogCaptureFixture) -> None:
@@ -374,6 +381,8 @@ class JwksServer:
                     "/gzip": lambda: self.reply(
                         200, gzip.compress(body), {"Content-Encoding": "gzip"}
                     ),
+                    # Claims compression but sends plain JSON: refused all the same.
+                    "/gzip-label": lambda: self.reply(200, body, {"Content-Encoding": "gzip"}),
                     "/slow": self.slow,
                 }
                 routes.get(self.path, lambda: self.reply(404, b""))()
@@ -442,7 +451,8 @@ def test_default_fetch_returns_the_document(jwks_server: JwksServer) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/missing", "/moved", "/big", "/big-chunked", "/html", "/array", "/gzip"]
+    "path",
+    ["/missing", "/moved", "/big", "/big-chunked", "/html", "/array", "/gzip", "/gzip-label"],
 )
 def test_default_fetch_refuses_bad_answers(jwks_server: JwksServer, path: str) -> None:
     with pytest.raises(KeySetError):

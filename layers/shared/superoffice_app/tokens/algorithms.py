@@ -29,21 +29,22 @@ class _Algorithm(NamedTuple):
     # Built once: these objects are immutable, and building them per token is measurable.
     digest: hashes.HashAlgorithm | None
     rsa_padding: padding.AsymmetricPadding | None
-    ecdsa: ec.ECDSA | None
 
 
 def _rsa(digest: hashes.HashAlgorithm) -> _Algorithm:
-    return _Algorithm("RSA", None, digest, padding.PKCS1v15(), None)
+    return _Algorithm("RSA", None, digest, padding.PKCS1v15())
 
 
 def _pss(digest: hashes.HashAlgorithm) -> _Algorithm:
     # RFC 7518 section 3.5: MGF1 with the same hash, salt exactly as long as the hash.
     pss = padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
-    return _Algorithm("PSS", None, digest, pss, None)
+    return _Algorithm("PSS", None, digest, pss)
 
 
 def _ecdsa(digest: hashes.HashAlgorithm, curve: str) -> _Algorithm:
-    return _Algorithm("EC", curve, digest, None, ec.ECDSA(digest))
+    # No ec.ECDSA object here: building one imports OpenSSL's backend module (~8 ms of
+    # cold start), so it is built per verification instead, which costs microseconds.
+    return _Algorithm("EC", curve, digest, None)
 
 
 _ALGORITHMS: Final[Mapping[str, _Algorithm]] = {
@@ -56,7 +57,7 @@ _ALGORITHMS: Final[Mapping[str, _Algorithm]] = {
     "ES256": _ecdsa(hashes.SHA256(), "P-256"),
     "ES384": _ecdsa(hashes.SHA384(), "P-384"),
     "ES512": _ecdsa(hashes.SHA512(), "P-521"),
-    "EdDSA": _Algorithm("EdDSA", None, None, None, None),
+    "EdDSA": _Algorithm("EdDSA", None, None, None),
 }
 
 SUPPORTED_ALGORITHMS: Final = frozenset(_ALGORITHMS)
@@ -114,7 +115,7 @@ def _verify_rsa(
 def _verify_ecdsa(
     spec: _Algorithm, public_key: object, signing_input: bytes, signature: bytes
 ) -> bool:
-    if not isinstance(public_key, ec.EllipticCurvePublicKey) or spec.ecdsa is None:
+    if not isinstance(public_key, ec.EllipticCurvePublicKey) or spec.digest is None:
         return False
     # RFC 7518 section 3.4: R || S, each exactly as long as the curve order in bytes.
     # A DER signature or a shortened one is refused, not converted.
@@ -123,5 +124,5 @@ def _verify_ecdsa(
         return False
     r = int.from_bytes(signature[:half], "big")
     s = int.from_bytes(signature[half:], "big")
-    public_key.verify(utils.encode_dss_signature(r, s), signing_input, spec.ecdsa)
+    public_key.verify(utils.encode_dss_signature(r, s), signing_input, ec.ECDSA(spec.digest))
     return True

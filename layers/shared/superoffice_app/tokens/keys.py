@@ -10,7 +10,6 @@ download, not one per token.
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 import time
@@ -18,12 +17,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Final, Protocol
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import rsa
-
-from .encoding import b64url_encode
 from .errors import KeySetError
 from .fetch import fetch_jwks
-from .jwk import JsonWebKey, parse_jwk, x5t_of_der
+from .jwk import JsonWebKey, parse_jwk
 
 __all__ = ["MIN_COOLDOWN_SECONDS", "KeyProvider", "KeySet", "RemoteKeySet", "StaticKeys"]
 
@@ -81,26 +77,13 @@ class KeySet:
         ``x5t`` (the certificate's SHA-1 thumbprint). Only the public key and the
         thumbprint are taken: the certificate's dates and issuer mean nothing here, the
         certificate is trusted because it is configured. Raises ``ValueError`` for
-        anything that is not one RSA or EC certificate.
+        anything that is not a PEM certificate with an RSA key.
         """
-        # Lazily: x509 parsing is for configuration at start-up, not for the hot path.
-        from cryptography import x509  # noqa: PLC0415
-        from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+        # One certificate reader for the whole layer (a DER walk, no x509 import).
+        from superoffice_app.certificates import jwk_from_certificate_pem  # noqa: PLC0415
 
-        data = pem.encode("ascii") if isinstance(pem, str) else pem
-        certificate = x509.load_pem_x509_certificate(data)
-        der = certificate.public_bytes(serialization.Encoding.DER)
-        public = certificate.public_key()
-        if not isinstance(public, rsa.RSAPublicKey):
-            raise ValueError("certificate key is not RSA")
-        numbers = public.public_numbers()
-        members: dict[str, object] = {
-            "kty": "RSA",
-            "n": b64url_encode(_int_bytes(numbers.n)),
-            "e": b64url_encode(_int_bytes(numbers.e)),
-            "x5t": x5t_of_der(der),
-            "x5c": [base64.b64encode(der).decode("ascii")],
-        }
+        jwk = jwk_from_certificate_pem(pem)
+        members: dict[str, object] = {name: jwk[name] for name in ("kty", "n", "e", "x5t", "x5c")}
         if kid is not None:
             members["kid"] = kid
         if alg is not None:
@@ -156,10 +139,6 @@ def _copy_members(members: Mapping[str, object]) -> dict[str, object]:
     return {
         name: list(value) if isinstance(value, list) else value for name, value in members.items()
     }
-
-
-def _int_bytes(value: int) -> bytes:
-    return value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
 
 
 class KeyProvider(Protocol):
