@@ -38,7 +38,7 @@ def _decide(event: Any) -> tuple[Decision, str]:
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     try:
         decision, route_key = _decide(event)
-    except Exception as error:  # noqa: BLE001 - an authorizer denies, it never fails open or raises
+    except Exception as error:  # an authorizer denies; it never fails open or raises
         _log_context(context)
         # The message of an unexpected error could echo request data, so only its type is logged.
         logger.error("authorizer error, denying", extra={"error_type": type(error).__name__})

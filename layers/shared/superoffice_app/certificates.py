@@ -2,8 +2,9 @@
 
 The SOD and Stage federated-login certificates ship in `data/` as PEM (the source of truth)
 and, pre-converted, in `data/published-keys.json`. Loading the JSON costs microseconds;
-parsing certificates at every cold start would cost time for nothing. A unit test keeps the JSON equal to the certificates; after
-changing a certificate regenerate it with `python -m superoffice_app.certificates`.
+parsing certificates at every cold start would cost time for nothing. A unit test keeps
+the JSON equal to the certificates; after changing a certificate regenerate it with
+`python -m superoffice_app.certificates`.
 """
 
 from __future__ import annotations
