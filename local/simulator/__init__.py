@@ -1,9 +1,11 @@
 """The SuperOffice simulator: one HTTP server playing SuperID and the tenants' services.
 
 Each area of SuperOffice is one module that registers its routes on the shared router
-(`superid`, `health`, ...); `app.build_router` puts them together.
+(`superid`, `state_api`, `system_user`, `tenant_api`, `control`, ...); `app.build_router`
+puts them together. All in-memory state lives in one `SimulatorState`.
 """
 
+from local.simulator.apps import RegisteredApp, app_from_credentials
 from local.simulator.context import SimulatorContext
 from local.simulator.server import (
     RunningSimulator,
@@ -11,11 +13,15 @@ from local.simulator.server import (
     create_server,
     start_simulator,
 )
+from local.simulator.state import SimulatorState
 
 __all__ = [
+    "RegisteredApp",
     "RunningSimulator",
     "SimulatorContext",
     "SimulatorHTTPServer",
+    "SimulatorState",
+    "app_from_credentials",
     "create_server",
     "start_simulator",
 ]

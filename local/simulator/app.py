@@ -1,12 +1,36 @@
-"""The simulator's routes: every area registers its own."""
+"""The simulator's routes: every area registers its own.
+
+Order matters where templates overlap: the tenant API's catch-all paths
+(`/{host}/{ctx}/api/...`) come last, after every fixed path.
+"""
 
 from __future__ import annotations
 
-from local.simulator import health, superid
+from local.simulator import (
+    control,
+    control_faults,
+    health,
+    state_api,
+    superid,
+    superid_authorize,
+    superid_tokens,
+    system_user,
+    tenant_api,
+)
 from local.simulator.context import SimulatorContext
 from local.simulator.routing import Router
 
-AREAS = (health, superid)
+AREAS = (
+    health,
+    superid,
+    superid_authorize,
+    superid_tokens,
+    state_api,
+    system_user,
+    control,
+    control_faults,
+    tenant_api,
+)
 
 
 def build_router(context: SimulatorContext) -> Router:

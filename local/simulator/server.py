@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import socket
 import sys
 import threading
 import time
@@ -20,9 +21,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from local import defaults
+from local.app_credentials import load_or_create_app_credentials
 from local.simulator.app import build_router
+from local.simulator.apps import app_from_credentials
 from local.simulator.context import SimulatorContext
-from local.simulator.routing import MethodNotAllowed, Request, Response, RouteNotFound, Router
+from local.simulator.routing import (
+    HTTPError,
+    MethodNotAllowed,
+    Request,
+    Response,
+    RouteNotFound,
+    Router,
+)
+from local.simulator.state import SimulatorState
 from local.superid_keys import load_or_create_signing_key
 
 LogSink = Callable[[str], None]
@@ -40,7 +51,8 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], *, log: LogSink = write_to_stderr) -> None:
         self.log = log
-        self.router = Router()
+        self.router: Router = Router()
+        self.state = SimulatorState()
         super().__init__(address, _RequestHandler)
 
     @property
@@ -63,15 +75,23 @@ def create_server(
     *,
     state_dir: Path | None = None,
     log: LogSink = write_to_stderr,
+    state: SimulatorState | None = None,
 ) -> SimulatorHTTPServer:
     """Bind the simulator (OSError if the address is taken) and mount its routes.
 
-    With port 0 the system picks a free port; `server.base_url` tells which.
+    With port 0 the system picks a free port; `server.base_url` tells which. Without
+    `state`, the simulator starts from the seeded tenants and knows one app: the local
+    app of `local.app_credentials` (created under the state dir on first use).
     """
     server = SimulatorHTTPServer((host, port), log=log)
     try:
-        signing_key = load_or_create_signing_key(state_dir or defaults.local_state_dir())
-        server.router = build_router(SimulatorContext(server.base_url, signing_key))
+        directory = state_dir or defaults.local_state_dir()
+        signing_key = load_or_create_signing_key(directory)
+        if state is None:
+            credentials = load_or_create_app_credentials(directory)
+            state = SimulatorState([app_from_credentials(credentials)])
+        server.state = state
+        server.router = build_router(SimulatorContext(server.base_url, signing_key, state))
     except BaseException:
         server.server_close()
         raise
@@ -92,6 +112,10 @@ class RunningSimulator:
     def base_url(self) -> str:
         return self.server.base_url
 
+    @property
+    def state(self) -> SimulatorState:
+        return self.server.state
+
     def stop(self) -> None:
         self.server.shutdown()
         self._thread.join()
@@ -110,8 +134,10 @@ def start_simulator(
     *,
     state_dir: Path | None = None,
     log: LogSink = write_to_stderr,
+    state: SimulatorState | None = None,
 ) -> RunningSimulator:
-    return RunningSimulator(create_server(host, port, state_dir=state_dir, log=log))
+    """Serve on a background thread (port 0: a free one); stop it with `with` or `.stop()`."""
+    return RunningSimulator(create_server(host, port, state_dir=state_dir, log=log, state=state))
 
 
 def _now() -> str:
@@ -124,6 +150,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "SuperOfficeSimulator/1"
     # An idle keep-alive connection must not hold its thread forever.
     timeout = 60
+    # Headers and body go out in separate writes; with Nagle's algorithm on, the body
+    # waits for the client's delayed ACK (40 ms per keep-alive request on Linux).
+    disable_nagle_algorithm = True
 
     def version_string(self) -> str:
         return self.server_version
@@ -167,10 +196,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             )
             response = self._respond(request)
         elapsed = (time.perf_counter() - started) * 1000
+        outcome = (
+            "dropped" if response.drop_connection else f"{response.status} {len(response.body)}"
+        )
         # Logged before answering, so whoever sees the answer can also see the line.
         self.server.log(
             f'{_now()} {self.client_address[0]} "{self.command} {self.path}" '
-            f"{response.status} {len(response.body)} {elapsed:.1f}ms"
+            f"{outcome} {elapsed:.1f}ms"
         )
         self._send(response)
 
@@ -199,6 +231,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                     path_parameters=parameters,
                 )
             )
+        except HTTPError as error:
+            return Response.error(error.status, error.slug, str(error))
         except Exception:
             self.server.log(
                 f"{_now()} {request.method} {request.path} failed:\n{traceback.format_exc()}"
@@ -218,6 +252,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _send(self, response: Response) -> None:
+        if response.drop_connection:
+            # Hang up without a status line: the client sees the connection reset/closed.
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)

@@ -15,18 +15,6 @@ class CookieError(ValueError):
     """The request's cookies cannot be trusted to name one session."""
 
 
-def session_cookie_header(token: str, max_age_seconds: int) -> str:
-    """A Set-Cookie value carrying the session token."""
-    return (
-        f"{SESSION_COOKIE_NAME}={token}; Max-Age={max_age_seconds}; Path=/; "
-        "Secure; HttpOnly; SameSite=Lax"
-    )
-
-
-def clear_session_cookie_header() -> str:
-    return f"{SESSION_COOKIE_NAME}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax"
-
-
 def find_cookie(cookie_strings: Iterable[str], name: str = SESSION_COOKIE_NAME) -> str | None:
     """The value of cookie `name` among `cookie_strings` ("a=b" items or "a=b; c=d" headers).
 

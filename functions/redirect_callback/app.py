@@ -1,0 +1,342 @@
+"""RedirectCallbackFunction: onboarding and management routes of the HTTP API.
+
+Thin: each route parses its request, calls the layer's onboarding services and shapes
+the page. Every failure is a `Problem` rendered with what happened, what to do and a
+correlation id; an unexpected error is logged (without secrets) and shown the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import traceback
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+
+from superoffice_app.config import load_config
+from superoffice_app.cookies import SESSION_COOKIE_NAME, CookieError, find_cookie
+from superoffice_app.onboarding.management import tenant_view, where_it_shows
+from superoffice_app.onboarding.recorder import from_stored
+from superoffice_app.onboarding.signin import LOGIN_COOKIE_NAME, LOGIN_COOKIE_SECONDS
+from superoffice_app.onboarding.wiring import Onboarding, load_onboarding_settings
+from superoffice_app.store import LoginPurpose
+from superoffice_app.web import pages, problems
+from superoffice_app.web.problems import Problem
+
+SESSION_SECONDS = 3600
+MAX_FORM_BYTES = 16 * 1024
+
+logger = Logger()
+app = APIGatewayHttpResolver()
+ONBOARDING = Onboarding(load_config(), load_onboarding_settings())
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _correlation_id() -> str:
+    context = app.current_event.request_context
+    return context.request_id or app.lambda_context.aws_request_id
+
+
+def _wants_json() -> bool:
+    event = app.current_event
+    if (event.query_string_parameters or {}).get("format") == "json":
+        return True
+    return "application/json" in (event.headers or {}).get("accept", "")
+
+
+def _html(body: str, status: int = 200, cookies: list[Cookie] | None = None) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type="text/html; charset=utf-8",
+        body=body,
+        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+        cookies=cookies,
+    )
+
+
+def _json(data: Any, status: int = 200) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(data),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _redirect(location: str, cookies: list[Cookie] | None = None) -> Response[str]:
+    return Response(
+        status_code=303,
+        body="",
+        headers={"Location": location, "Cache-Control": "no-store"},
+        cookies=cookies,
+    )
+
+
+def _cookie(name: str, value: str, max_age: int, same_site: SameSite) -> Cookie:
+    return Cookie(
+        name=name,
+        value=value,
+        path="/",
+        secure=True,
+        http_only=True,
+        max_age=max_age,
+        same_site=same_site,
+    )
+
+
+def _request_cookie(name: str) -> str | None:
+    try:
+        return find_cookie(app.current_event.cookies or [], name)
+    except CookieError as error:
+        raise problems.bad_request("The browser sent conflicting cookies.") from error
+
+
+def _form() -> dict[str, str]:
+    body = app.current_event.decoded_body or ""
+    if len(body) > MAX_FORM_BYTES:
+        raise problems.bad_request("The form is too large.")
+    return dict(parse_qsl(body, keep_blank_values=True))
+
+
+def _authorized_ctx(ctx: str) -> dict[str, Any]:
+    """The authorizer's context, checked again here: the path's tenant must be the token's."""
+    lambda_context = app.current_event.request_context.authorizer.get_lambda or {}
+    if lambda_context.get("ctx") != ctx:
+        raise Problem(
+            403,
+            "Not your tenant",
+            "You are signed in for another tenant.",
+            "Sign in again for this tenant.",
+            retry_href=f"/signin?ctx={ctx}",
+            retry_label="Sign in",
+        )
+    return lambda_context
+
+
+def _csrf_token(session_token: str) -> str:
+    # Only this browser has the HttpOnly session cookie, so only its pages can know this.
+    return hashlib.sha256(b"csrf:" + session_token.encode()).hexdigest()
+
+
+# -- sign-in ---------------------------------------------------------------------------
+
+
+def _start(purpose: LoginPurpose) -> Response[str]:
+    ctx = app.current_event.get_query_string_value("ctx") or None
+    start = ONBOARDING.sign_in.start(purpose, ctx)
+    cookie = _cookie(
+        LOGIN_COOKIE_NAME, start.login_cookie, LOGIN_COOKIE_SECONDS, SameSite.NONE_MODE
+    )
+    return _redirect(start.location, [cookie])
+
+
+@app.get("/install")
+def install() -> Response[str]:
+    return _start(LoginPurpose.INSTALL)
+
+
+@app.get("/signin")
+def sign_in() -> Response[str]:
+    return _start(LoginPurpose.SIGNIN)
+
+
+@app.get("/uninstall")
+def uninstall_entry() -> Response[str]:
+    return _start(LoginPurpose.UNINSTALL)
+
+
+def _callback(params: dict[str, str]) -> Response[str]:
+    signed_in = ONBOARDING.sign_in.complete(params, _request_cookie(LOGIN_COOKIE_NAME))
+    claims = signed_in.claims
+    session = ONBOARDING.secrets.session_keys().issue(
+        issuer=ONBOARDING.config.session_issuer,
+        ctx=signed_in.ctx,
+        associate_id=claims.associate_id or 0,
+        admin=claims.is_administrator,
+        lifetime_seconds=SESSION_SECONDS,
+        name=claims.upn or claims.email,
+    )
+    logger.info("signed in", extra={"ctx": signed_in.ctx, "purpose": signed_in.purpose.value})
+    return _redirect(
+        signed_in.location,
+        [
+            _cookie(SESSION_COOKIE_NAME, session, SESSION_SECONDS, SameSite.LAX_MODE),
+            _cookie(LOGIN_COOKIE_NAME, "", 0, SameSite.NONE_MODE),
+        ],
+    )
+
+
+@app.get("/callback")
+def callback_query() -> Response[str]:
+    return _callback(dict(app.current_event.query_string_parameters or {}))
+
+
+@app.post("/callback")
+def callback_form_post() -> Response[str]:
+    return _callback(_form())
+
+
+@app.get("/.well-known/jwks.json")
+def session_keys() -> Response[str]:
+    response = _json(ONBOARDING.secrets.session_keys().public_jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# -- management ------------------------------------------------------------------------
+
+
+def _view(ctx: str) -> dict[str, Any]:
+    view = tenant_view(ONBOARDING.tenants, ctx)
+    if view is None:
+        raise problems.unknown_tenant(ctx)
+    return view
+
+
+@app.get("/tenants/<ctx>")
+def management(ctx: str) -> Response[str]:
+    who = _authorized_ctx(ctx)
+    view = _view(ctx)
+    if _wants_json():
+        return _json(view)
+    return _html(
+        pages.management_page(
+            view, is_administrator=bool(who.get("administrator")), correlation_id=_correlation_id()
+        )
+    )
+
+
+@app.get("/api/tenants/<ctx>")
+def management_api(ctx: str) -> Response[str]:
+    _authorized_ctx(ctx)
+    return _json(_view(ctx))
+
+
+@app.get("/tenants/<ctx>/uninstall")
+def uninstall_confirm(ctx: str) -> Response[str]:
+    _authorized_ctx(ctx)
+    session = _request_cookie(SESSION_COOKIE_NAME)
+    if session is None:
+        raise problems.csrf_failed()
+    return _html(
+        pages.uninstall_confirm_page(
+            _view(ctx), csrf_token=_csrf_token(session), correlation_id=_correlation_id()
+        )
+    )
+
+
+@app.post("/tenants/<ctx>/uninstall")
+def uninstall(ctx: str) -> Response[str]:
+    who = _authorized_ctx(ctx)
+    if not who.get("administrator"):
+        raise problems.not_administrator()
+    session = _request_cookie(SESSION_COOKIE_NAME)
+    sent = _form().get("csrf_token", "")
+    if session is None or not hmac.compare_digest(sent, _csrf_token(session)):
+        raise problems.csrf_failed()
+    outcome = ONBOARDING.uninstaller.uninstall(ctx, actor=f"associate {who.get('associate_id')}")
+
+    def rows(items: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "kind_name": item.kind,
+                "key": item.key,
+                "name": item.name or item.key,
+                "superoffice_id": item.superoffice_id,
+                "where": where_it_shows(_as_stored(item)),
+            }
+            for item in items
+        ]
+
+    removed, left = rows(outcome.removed), rows(outcome.left_for_administrator)
+    clear = [_cookie(SESSION_COOKIE_NAME, "", 0, SameSite.LAX_MODE)]
+    if _wants_json():
+        return _json(
+            {
+                "ctx": ctx,
+                "removed": removed,
+                "left_for_administrator": left,
+                "access_revoked": outcome.access_revoked,
+            }
+        )
+    return _html(
+        pages.uninstall_result_page(
+            ctx,
+            removed,
+            left,
+            access_revoked=outcome.access_revoked,
+            correlation_id=_correlation_id(),
+        ),
+        cookies=clear,
+    )
+
+
+def _as_stored(item: Any) -> Any:
+    from superoffice_app.onboarding.recorder import to_stored  # noqa: PLC0415
+
+    return to_stored(item)
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+@app.exception_handler(Problem)
+def problem(error: Problem) -> Response[str]:
+    correlation_id = _correlation_id()
+    logger.warning("request refused", extra={"problem": error.title, "status": error.status})
+    if _wants_json():
+        return _json(error.as_json(correlation_id), error.status)
+    return _html(error.render(correlation_id), error.status)
+
+
+@app.not_found
+def not_found(_: Exception) -> Response[str]:
+    return problem(
+        Problem(
+            404,
+            "Page not found",
+            "There is no page at this address.",
+            "Check the link you followed.",
+            retry_href=None,
+        )
+    )
+
+
+@app.exception_handler(Exception)
+def unexpected(error: Exception) -> Response[str]:
+    # Type and code location only: an exception's message could carry request data.
+    frames = traceback.extract_tb(error.__traceback__)[-3:]
+    logger.error(
+        "unexpected error",
+        extra={
+            "error_type": type(error).__name__,
+            "where": [f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in frames],
+        },
+    )
+    return problem(
+        Problem(
+            500,
+            "Something went wrong on our side",
+            "The app could not finish your request. Nothing was changed "
+            "that cannot be completed by trying again.",
+            "Try again in a moment; if it keeps happening, contact support "
+            "with the correlation id.",
+            retry_href=None,
+        )
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
+__all__ = ["from_stored", "lambda_handler"]

@@ -1,0 +1,93 @@
+"""The app's own secrets (client secret, RSA private key, session key ring).
+
+They live in Secrets Manager, one secret each, named by the deployment's settings, and are
+read through Powertools parameters with caching, so a warm function does not call Secrets
+Manager per request while a rotated secret is picked up within `max_age` seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from superoffice_app.tokens import Secret, SessionKeyRing
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+CACHE_SECONDS = 300
+
+
+class AppSecretError(RuntimeError):
+    """A secret is missing or unusable; the message names the secret, never its value."""
+
+
+@dataclass(frozen=True)
+class SecretNames:
+    client_secret: str
+    private_key: str
+    session_keys: str
+
+
+def _powertools_fetch(name: str) -> str:
+    from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 - imports boto3
+
+    value = parameters.get_secret(name, max_age=CACHE_SECONDS)
+    if not isinstance(value, str):
+        raise AppSecretError(f"secret {name} is not a string secret")
+    return value
+
+
+class AppSecrets:
+    """Typed access to the app's secrets; each parsed once per cached value."""
+
+    def __init__(self, names: SecretNames, fetch: Callable[[str], str] = _powertools_fetch) -> None:
+        self._names = names
+        self._fetch = fetch
+        self._parsed_key: tuple[str, RSAPrivateKey] | None = None
+        self._parsed_ring: tuple[str, SessionKeyRing] | None = None
+
+    def _read(self, name: str) -> str:
+        try:
+            value = self._fetch(name)
+        except AppSecretError:
+            raise
+        except Exception as error:  # boto3/Powertools raise many types; name the secret only
+            raise AppSecretError(
+                f"secret {name} could not be read ({type(error).__name__})"
+            ) from error
+        if not value.strip():
+            raise AppSecretError(f"secret {name} is empty")
+        return value
+
+    def client_secret(self) -> Secret:
+        return Secret(self._read(self._names.client_secret).strip())
+
+    def private_key(self) -> RSAPrivateKey:
+        from superoffice_app.superoffice.private_key import (  # noqa: PLC0415
+            PrivateKeyError,
+            load_private_key,
+        )
+
+        text = self._read(self._names.private_key)
+        if self._parsed_key is None or self._parsed_key[0] != text:
+            try:
+                self._parsed_key = (text, load_private_key(text))
+            except PrivateKeyError as error:
+                raise AppSecretError(f"secret {self._names.private_key}: {error}") from error
+        return self._parsed_key[1]
+
+    def session_keys(self) -> SessionKeyRing:
+        text = self._read(self._names.session_keys)
+        if self._parsed_ring is None or self._parsed_ring[0] != text:
+            try:
+                self._parsed_ring = (text, SessionKeyRing.from_json(text))
+            except ValueError as error:
+                raise AppSecretError(
+                    f"secret {self._names.session_keys} is not a session key ring"
+                ) from error
+        return self._parsed_ring[1]
+
+    def __repr__(self) -> str:
+        return f"AppSecrets({self._names!r})"

@@ -1,0 +1,165 @@
+"""Installing the app for a tenant, after an administrator signed in and consented.
+
+Order matters for "nothing lost, nothing half-written": the tenant and its sealed secrets
+are written together (status `installing`) before anything is created in SuperOffice;
+every item provisioned is recorded the moment it exists; only then is the tenant
+`active`. A failure after the first write marks the tenant `install_failed` with the
+reason in its audit trail, and the next install completes it. Reinstalling an installed
+tenant refreshes its credentials and re-verifies provisioning without duplicating anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from superoffice_app.onboarding.recorder import StoreRecorder
+from superoffice_app.onboarding.tickets import SYSTEM_TOKEN, TICKET
+from superoffice_app.provisioning.engine import PublishWait, provision
+from superoffice_app.provisioning.reports import ProvisioningReport
+from superoffice_app.provisioning.spec import ProvisioningSpec
+from superoffice_app.store import Installer, TenantStatus, TenantStore
+from superoffice_app.superoffice.http import (
+    AccessRevoked,
+    SuperOfficeError,
+    SuperOfficeUnavailable,
+)
+from superoffice_app.superoffice.rest import TenantApi
+from superoffice_app.superoffice.state_api import StateApiClient, TenantNotFound, TenantState
+from superoffice_app.superoffice.system_user import SystemUserClient, SystemUserRefused
+from superoffice_app.tokens import IdTokenClaims, Secret
+from superoffice_app.web import problems
+
+REFRESH_TOKEN = "refresh_token"  # noqa: S105 - the name of a stored secret
+# The sign-in happens inside an API Gateway request (29 s at most): wait for a layout
+# publish only briefly; if SuperOffice is still publishing, the install is marked
+# incomplete and the next one continues (PublishStillBusy is a SuperOfficeUnavailable).
+INSTALL_PUBLISH_WAIT = PublishWait(timeout_seconds=10, interval_seconds=1)
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    ctx: str
+    report: ProvisioningReport
+    reinstall: bool
+
+
+class Installation:
+    """Everything an install needs, handed in so tests can use local services."""
+
+    def __init__(
+        self,
+        *,
+        environment: str,
+        tenants: TenantStore,
+        state_api: StateApiClient,
+        system_users: SystemUserClient,
+        tenant_api: Callable[[str], TenantApi],
+        spec: ProvisioningSpec,
+        publish_wait: PublishWait = INSTALL_PUBLISH_WAIT,
+    ) -> None:
+        self._environment = environment
+        self._tenants = tenants
+        self._state_api = state_api
+        self._system_users = system_users
+        self._tenant_api = tenant_api
+        self._spec = spec
+        self._publish_wait = publish_wait
+
+    def install(self, claims: IdTokenClaims, *, refresh_token: Secret | None) -> InstallResult:
+        ctx = claims.ctx
+        if claims.system_token is None:
+            raise problems.system_user_missing()
+        if not claims.serial:
+            raise problems.sign_in_failed("the id_token carries no tenant serial")
+        state = self._running_state(ctx)
+        try:
+            ticket = self._system_users.exchange(ctx, claims.system_token, claims.serial)
+        except SystemUserRefused as error:
+            raise problems.system_user_refused(error.reason) from error
+        except SuperOfficeUnavailable as error:
+            raise problems.superoffice_unreachable() from error
+        except SuperOfficeError as error:
+            raise problems.sign_in_failed(
+                "the system-user service answered unexpectedly"
+            ) from error
+
+        previous = self._tenants.get(ctx)
+        reinstall = previous is not None and previous.status is TenantStatus.ACTIVE
+        secrets: dict[str, str | Secret] = {SYSTEM_TOKEN: claims.system_token, TICKET: ticket.value}
+        if refresh_token is not None:
+            secrets[REFRESH_TOKEN] = refresh_token
+        self._tenants.begin_install(
+            ctx,
+            environment=self._environment,
+            api_base=state.api or "",
+            endpoint=state.endpoint,
+            version=state.version,
+            serial=claims.serial,
+            company_name=claims.company_name,
+            installed_by=Installer(
+                associate_id=claims.associate_id, name=claims.upn, email=claims.email
+            ),
+            secrets=secrets,
+            secret_expires_at={TICKET: ticket.expires_at},
+            state_answer=dict(state.raw),
+            state_valid_until=state.valid_until,
+        )
+        actor = _actor(claims)
+        self._tenants.append_event(
+            ctx,
+            "reinstall_started" if reinstall else "install_started",
+            "Installation started" if not reinstall else "Reinstallation started",
+            actor=actor,
+        )
+        try:
+            report = provision(
+                self._spec,
+                self._tenant_api(ctx),
+                StoreRecorder(self._tenants, ctx),
+                publish_wait=self._publish_wait,
+            )
+        except AccessRevoked as error:
+            self._fail(ctx, "SuperOffice revoked the app's access during the installation", actor)
+            raise problems.system_user_refused("access revoked") from error
+        except SuperOfficeUnavailable as error:
+            self._fail(ctx, "SuperOffice did not answer during provisioning", actor)
+            raise problems.superoffice_unreachable() from error
+        except SuperOfficeError as error:
+            self._fail(ctx, "SuperOffice refused a provisioning step", actor)
+            raise problems.install_incomplete("SuperOffice refused a provisioning step") from error
+        self._tenants.transition(ctx, TenantStatus.ACTIVE, allowed_from={TenantStatus.INSTALLING})
+        self._tenants.append_event(
+            ctx,
+            "installed",
+            "Installed" if not reinstall else "Reinstalled: credentials refreshed, items verified",
+            details={
+                "created": len(report.created),
+                "found": len(report.found),
+                "requests": report.requests,
+            },
+            actor=actor,
+        )
+        return InstallResult(ctx=ctx, report=report, reinstall=reinstall)
+
+    def _running_state(self, ctx: str) -> TenantState:
+        try:
+            state = self._state_api.get(ctx, refresh=True)
+        except TenantNotFound as error:
+            raise problems.tenant_not_running("unknown") from error
+        except SuperOfficeUnavailable as error:
+            raise problems.superoffice_unreachable() from error
+        if not state.is_running or not state.api:
+            raise problems.tenant_not_running(state.state)
+        return state
+
+    def _fail(self, ctx: str, reason: str, actor: str) -> None:
+        self._tenants.transition(
+            ctx, TenantStatus.INSTALL_FAILED, allowed_from={TenantStatus.INSTALLING}
+        )
+        self._tenants.append_event(ctx, "install_failed", reason, actor=actor)
+
+
+def _actor(claims: IdTokenClaims) -> str:
+    who = claims.upn or claims.email or claims.sub
+    return f"{who} (associate {claims.associate_id})" if claims.associate_id else who

@@ -1,0 +1,123 @@
+"""What the tenant's administrator sees: the app's own record of the tenant, never SuperOffice.
+
+`tenant_view` gathers it from the store (so the page renders even while SuperOffice is
+down); the same dictionary is the JSON answer ("the list of what is provisioned" that
+certification asks for) and the data of the HTML page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from superoffice_app.store import ProvisionedItem, TenantProfile, TenantStatus, TenantStore
+
+KIND_NAMES = {
+    "udef": "User-defined field",
+    "list": "List",
+    "list_item": "List item",
+    "web_panel": "Web panel",
+    "preference": "Preference",
+}
+
+STATUS_TEXT = {
+    TenantStatus.ACTIVE: "The app is installed and working.",
+    TenantStatus.INSTALLING: "The installation is under way.",
+    TenantStatus.INSTALL_FAILED: "The installation did not finish. Install again to complete it.",
+    TenantStatus.SUSPENDED: (
+        "SuperOffice suspended the tenant; the app makes no calls until it resumes."
+    ),
+    TenantStatus.UPGRADING: (
+        "SuperOffice is upgrading the tenant; the app waits until it is running."
+    ),
+    TenantStatus.UNINSTALLING: "The app is being removed. Run the uninstall again if it stopped.",
+    TenantStatus.UNINSTALLED: "The app was removed from this tenant.",
+    TenantStatus.DELETED: "The SuperOffice subscription was cancelled; the app's data was removed.",
+    TenantStatus.REVOKED: "SuperOffice revoked the app's access. Install again to restore it.",
+}
+
+
+def where_it_shows(item: ProvisionedItem) -> str:
+    """Where an administrator finds the item in SuperOffice."""
+    details = item.details
+    if item.kind == "udef":
+        entity = details.get("entity", "the entity")
+        return f"Settings and maintenance › {entity} › user-defined fields"
+    if item.kind == "web_panel":
+        visible = details.get("visible_in") or details.get("VisibleIn") or "SuperOffice"
+        return f"Web panel shown in {visible} (Settings and maintenance › Lists › Web panels)"
+    if item.kind in ("list", "list_item"):
+        return "Settings and maintenance › Lists"
+    if item.kind == "preference":
+        return "Preferences (Settings and maintenance › Preferences)"
+    return "SuperOffice"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def _item(item: ProvisionedItem) -> dict[str, Any]:
+    return {
+        "kind": item.kind,
+        "kind_name": KIND_NAMES.get(item.kind, item.kind),
+        "key": item.key,
+        "name": item.name or item.key,
+        "superoffice_id": item.superoffice_id,
+        "where": where_it_shows(item),
+        "created_at": _iso(item.created_at),
+    }
+
+
+def to_do(profile: TenantProfile) -> list[str]:
+    """What is left for the administrator, in plain words."""
+    if profile.status is TenantStatus.INSTALL_FAILED:
+        return ["Install the app again: it continues where it stopped."]
+    if profile.status is TenantStatus.REVOKED:
+        return ["Approve the app again in SuperOffice, then install it again."]
+    if profile.status is TenantStatus.UNINSTALLING:
+        return ["Run the uninstall again to finish removing the app."]
+    if profile.status is TenantStatus.ACTIVE:
+        return [
+            "Nothing: the app set itself up. Users may need to sign out of SuperOffice and "
+            "in again to see new web panels."
+        ]
+    return []
+
+
+def tenant_view(tenants: TenantStore, ctx: str, *, events: int = 20) -> dict[str, Any] | None:
+    profile = tenants.get(ctx)
+    if profile is None:
+        return None
+    installer = profile.installed_by
+    return {
+        "ctx": profile.ctx,
+        "status": profile.status.value,
+        "status_text": STATUS_TEXT.get(profile.status, ""),
+        "environment": profile.environment,
+        "company_name": profile.company_name,
+        "serial": profile.serial,
+        "superoffice_version": profile.version,
+        "installed_at": _iso(profile.installed_at),
+        "installed_by": (
+            {
+                "associate_id": installer.associate_id,
+                "name": installer.name,
+                "email": installer.email,
+            }
+            if installer
+            else None
+        ),
+        "provisioned": [_item(item) for item in tenants.list_provisioned(ctx)],
+        "to_do": to_do(profile),
+        "recent_events": [
+            {
+                "at": _iso(event.at),
+                "kind": event.kind,
+                "summary": event.summary,
+                "actor": event.actor,
+            }
+            for event in tenants.recent_events(ctx, limit=events)
+        ],
+        "can_uninstall": profile.status not in (TenantStatus.UNINSTALLED, TenantStatus.DELETED),
+    }

@@ -1,0 +1,45 @@
+"""The provisioning engine's `Recorder`, backed by the tenant store.
+
+Each item is written the moment the engine reports it, so a crash between two
+provisioning steps leaves every item that exists in SuperOffice recorded here.
+"""
+
+from __future__ import annotations
+
+from superoffice_app.provisioning.items import ProvisionedItem
+from superoffice_app.store import ProvisionedItem as StoredItem
+from superoffice_app.store import TenantStore
+
+
+def to_stored(item: ProvisionedItem) -> StoredItem:
+    return StoredItem(
+        kind=item.kind,
+        key=item.key,
+        superoffice_id=item.superoffice_id,
+        name=item.name,
+        details=dict(item.details),
+    )
+
+
+def from_stored(item: StoredItem) -> ProvisionedItem:
+    return ProvisionedItem.from_json(
+        {
+            "kind": item.kind,
+            "key": item.key,
+            "superoffice_id": None if item.superoffice_id is None else str(item.superoffice_id),
+            "name": item.name or item.key,
+            "details": dict(item.details),
+        }
+    )
+
+
+class StoreRecorder:
+    def __init__(self, tenants: TenantStore, ctx: str) -> None:
+        self._tenants = tenants
+        self._ctx = ctx
+
+    def record(self, item: ProvisionedItem) -> None:
+        self._tenants.record_provisioned(self._ctx, to_stored(item))
+
+    def recorded(self) -> list[ProvisionedItem]:
+        return [from_stored(item) for item in self._tenants.list_provisioned(self._ctx)]

@@ -1,0 +1,96 @@
+"""Removing the app from a tenant completely, or saying exactly what is left by hand.
+
+The tenant goes to `uninstalling` first (a conditional write: two clicks cannot run two
+uninstalls), every recorded item is removed from SuperOffice (already gone counts as
+removed), then the tenant's secrets, provisioning records and sync state are purged and a
+tombstone with the audit trail stays. If SuperOffice already revoked the app, nothing can
+be removed remotely: the tenant is still purged here and the page lists what the
+administrator must remove by hand. Nothing loops: one pass, then a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from superoffice_app.onboarding.recorder import from_stored
+from superoffice_app.provisioning.engine import unprovision
+from superoffice_app.provisioning.items import ProvisionedItem
+from superoffice_app.provisioning.reports import ItemOutcome, UninstallReport
+from superoffice_app.store import TenantStatus, TenantStore
+from superoffice_app.superoffice.rest import TenantApi
+from superoffice_app.web import problems
+
+UNINSTALLABLE = frozenset(
+    {
+        TenantStatus.ACTIVE,
+        TenantStatus.INSTALL_FAILED,
+        TenantStatus.INSTALLING,
+        TenantStatus.SUSPENDED,
+        TenantStatus.UPGRADING,
+        TenantStatus.REVOKED,
+        TenantStatus.UNINSTALLING,  # an interrupted uninstall is finished by the next one
+    }
+)
+
+
+@dataclass(frozen=True)
+class UninstallOutcome:
+    ctx: str
+    removed: tuple[ProvisionedItem, ...]
+    left_for_administrator: tuple[ProvisionedItem, ...]
+    access_revoked: bool
+
+
+class Uninstaller:
+    def __init__(self, tenants: TenantStore, tenant_api: Callable[[str], TenantApi]) -> None:
+        self._tenants = tenants
+        self._tenant_api = tenant_api
+
+    def uninstall(self, ctx: str, *, actor: str) -> UninstallOutcome:
+        profile = self._tenants.get(ctx)
+        if profile is None or profile.status not in UNINSTALLABLE:
+            raise problems.unknown_tenant(ctx)
+        if profile.status is not TenantStatus.UNINSTALLING:
+            self._tenants.transition(ctx, TenantStatus.UNINSTALLING, allowed_from=UNINSTALLABLE)
+        self._tenants.append_event(ctx, "uninstall_started", "Uninstall started", actor=actor)
+        items = [from_stored(item) for item in self._tenants.list_provisioned(ctx)]
+        if profile.status is TenantStatus.REVOKED:
+            report = _revoked_report(ctx, items)
+        else:
+            report = unprovision(items, self._tenant_api(ctx))
+        for item in report.gone:
+            self._tenants.remove_provisioned(ctx, item.kind, item.key)
+        left = report.left_for_administrator
+        if left and not report.access_revoked:
+            # SuperOffice is reachable in principle but did not finish (an outage, a
+            # refused call): keep `uninstalling` and the records, so the next attempt
+            # continues from here instead of forgetting what is still in the tenant.
+            self._tenants.append_event(
+                ctx, "uninstall_incomplete", report.stopped or "Some items were not removed"
+            )
+            raise problems.uninstall_incomplete(len(left))
+        self._tenants.purge(ctx, status=TenantStatus.UNINSTALLED)
+        self._tenants.append_event(
+            ctx,
+            "uninstalled",
+            "Uninstalled" if not left else "Uninstalled; some items must be removed by hand",
+            details={
+                "removed": [item.key for item in report.gone],
+                "left_for_administrator": [item.key for item in left],
+                "access_revoked": report.access_revoked,
+            },
+            actor=actor,
+        )
+        return UninstallOutcome(ctx, report.gone, left, report.access_revoked)
+
+
+def _revoked_report(ctx: str, items: list[ProvisionedItem]) -> UninstallReport:
+    """What to tell when the app's access is already gone: every item is left by hand."""
+    return UninstallReport(
+        ctx=ctx,
+        outcomes=tuple(ItemOutcome(item, "not_attempted", "access revoked") for item in items),
+        access_revoked=True,
+        stopped="the tenant revoked the app's access; remove what is left by hand",
+        requests=0,
+    )

@@ -1,0 +1,194 @@
+"""Builds the onboarding services from settings and AWS clients, once per Lambda instance.
+
+Everything is constructed lazily on first use and then reused across invocations; AWS
+endpoints come from the standard `AWS_ENDPOINT_URL_<SERVICE>` variables, so the same
+code runs against AWS and against the local emulators.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import httpx
+
+from superoffice_app.app_secrets import AppSecrets, SecretNames
+from superoffice_app.config import AppConfig, ConfigError
+from superoffice_app.onboarding.install import Installation
+from superoffice_app.onboarding.signin import SignIn
+from superoffice_app.onboarding.tickets import StoredTickets
+from superoffice_app.onboarding.uninstall import Uninstaller
+from superoffice_app.provisioning.spec import ProvisioningSpec, load_spec
+from superoffice_app.store import DynamoTable, LoginStore, SecretBox, TenantStore
+from superoffice_app.superoffice.http import new_http_client, utc_now
+from superoffice_app.superoffice.oidc import TokenResponse, exchange_code
+from superoffice_app.superoffice.rest import TenantApi
+from superoffice_app.superoffice.state_api import StateApiClient
+from superoffice_app.superoffice.system_user import SystemUserClient
+from superoffice_app.tokens import (
+    IdTokenValidator,
+    KeySet,
+    RemoteKeySet,
+    SystemUserTokenValidator,
+)
+
+
+@dataclass(frozen=True)
+class OnboardingSettings:
+    tenants_table: str
+    app_key_id: str
+    secret_names: SecretNames
+
+
+def load_onboarding_settings(env: Mapping[str, str] | None = None) -> OnboardingSettings:
+    source = os.environ if env is None else env
+
+    def required(name: str) -> str:
+        value = source.get(name, "").strip()
+        if not value:
+            raise ConfigError(f"{name} is not set")
+        return value
+
+    return OnboardingSettings(
+        tenants_table=required("TENANTS_TABLE"),
+        app_key_id=required("APP_KEY_ID"),
+        secret_names=SecretNames(
+            client_secret=required("CLIENT_SECRET_NAME"),
+            private_key=required("PRIVATE_KEY_SECRET_NAME"),
+            session_keys=required("SESSION_KEY_SECRET_NAME"),
+        ),
+    )
+
+
+def _aws_client(service: str) -> Any:
+    # Imported here: only functions that use the store pay for boto3's import.
+    import boto3  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    return boto3.client(service)
+
+
+class Onboarding:
+    """The onboarding object graph; tests build it with local clients."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        settings: OnboardingSettings,
+        *,
+        dynamodb: Any = None,
+        kms: Any = None,
+        http: httpx.Client | None = None,
+        secrets: AppSecrets | None = None,
+        spec: ProvisioningSpec | None = None,
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self._dynamodb = dynamodb
+        self._kms = kms
+        self._http = http
+        self._secrets = secrets
+        self._spec = spec
+
+    @cached_property
+    def http(self) -> httpx.Client:
+        return self._http or new_http_client()
+
+    @cached_property
+    def secrets(self) -> AppSecrets:
+        return self._secrets or AppSecrets(self.settings.secret_names)
+
+    @cached_property
+    def table(self) -> DynamoTable:
+        client = self._dynamodb if self._dynamodb is not None else _aws_client("dynamodb")
+        return DynamoTable(client=client, name=self.settings.tenants_table)
+
+    @cached_property
+    def tenants(self) -> TenantStore:
+        kms = self._kms if self._kms is not None else _aws_client("kms")
+        return TenantStore(self.table, SecretBox(kms, self.settings.app_key_id))
+
+    @cached_property
+    def logins(self) -> LoginStore:
+        return LoginStore(self.table)
+
+    @cached_property
+    def superoffice_keys(self) -> RemoteKeySet:
+        environment = self.config.environment
+        return RemoteKeySet(environment.jwks_url, KeySet.from_jwks(environment.published_jwks()))
+
+    @cached_property
+    def id_tokens(self) -> IdTokenValidator:
+        return IdTokenValidator(
+            self.config.environment.issuer, self.config.client_id, self.superoffice_keys
+        )
+
+    @cached_property
+    def state_api(self) -> StateApiClient:
+        return StateApiClient(self.http, self.config.environment, utc_now)
+
+    @cached_property
+    def system_users(self) -> SystemUserClient:
+        return SystemUserClient(
+            self.http,
+            self.config.environment,
+            SystemUserTokenValidator(self.superoffice_keys),
+            client_secret=self.secrets.client_secret(),
+            private_key=self.secrets.private_key(),
+            clock=utc_now,
+        )
+
+    @cached_property
+    def tickets(self) -> StoredTickets:
+        return StoredTickets(self.tenants, self.system_users)
+
+    def tenant_api(self, ctx: str) -> TenantApi:
+        return TenantApi(
+            self.http,
+            ctx=ctx,
+            state_api=self.state_api,
+            tickets=self.tickets,
+            app_token=self.secrets.client_secret(),
+        )
+
+    @cached_property
+    def spec(self) -> ProvisioningSpec:
+        return self._spec or load_spec(app_base_url=self.config.app_base_url)
+
+    def installation(self) -> Installation:
+        return Installation(
+            environment=self.config.environment.name,
+            tenants=self.tenants,
+            state_api=self.state_api,
+            system_users=self.system_users,
+            tenant_api=self.tenant_api,
+            spec=self.spec,
+        )
+
+    def _exchange_code(self, code: str, code_verifier: str) -> TokenResponse:
+        return exchange_code(
+            self.http,
+            self.config.environment,
+            client_id=self.config.client_id,
+            client_secret=self.secrets.client_secret(),
+            code=code,
+            redirect_uri=self.config.app_base_url + "/callback",
+            code_verifier=code_verifier,
+        )
+
+    @cached_property
+    def sign_in(self) -> SignIn:
+        return SignIn(
+            self.config,
+            self.logins,
+            self.tenants,
+            self.id_tokens,
+            self._exchange_code,
+            self.installation,
+        )
+
+    @cached_property
+    def uninstaller(self) -> Uninstaller:
+        return Uninstaller(self.tenants, self.tenant_api)

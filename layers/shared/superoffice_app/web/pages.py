@@ -1,0 +1,137 @@
+"""The management, uninstall-confirmation and uninstall-result pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from superoffice_app.web.html import (
+    definition_list,
+    esc,
+    link_button,
+    page,
+    paragraphs,
+    status_badge,
+    table,
+)
+
+
+def _provisioned_table(items: Sequence[dict[str, Any]], caption: str) -> str:
+    return table(
+        caption,
+        ("What", "Name / ProgId", "SuperOffice id", "Where to find it"),
+        (
+            (
+                i["kind_name"],
+                i["name"] if i["name"] == i["key"] else f"{i['name']} ({i['key']})",
+                i["superoffice_id"] or "–",
+                i["where"],
+            )
+            for i in items
+        ),
+    )
+
+
+def management_page(view: dict[str, Any], *, is_administrator: bool, correlation_id: str) -> str:
+    installer = view.get("installed_by") or {}
+    facts = definition_list(
+        [
+            ("Tenant", view["ctx"]),
+            ("Company", view.get("company_name") or "–"),
+            ("Environment", view.get("environment") or "–"),
+            ("SuperOffice version", view.get("superoffice_version") or "–"),
+            ("Installed", view.get("installed_at") or "–"),
+            ("Installed by", installer.get("name") or installer.get("email") or "–"),
+        ]
+    )
+    to_do = "".join(f"<li>{esc(line)}</li>" for line in view["to_do"])
+    events = table(
+        "Most recent first",
+        ("When", "What", "Who"),
+        (
+            (e["at"], e["summary"], e["actor"] or "SuperOffice / the app")
+            for e in view["recent_events"]
+        ),
+    )
+    uninstall = ""
+    uninstall_href = f"/tenants/{view['ctx']}/uninstall"
+    if view["can_uninstall"]:
+        if is_administrator:
+            uninstall = (
+                '<section aria-labelledby="remove"><h2 id="remove">Remove the app</h2>'
+                + paragraphs(
+                    "Uninstalling removes everything listed above from SuperOffice and deletes "
+                    "the app's copy of your data. The audit trail is kept."
+                )
+                + f"<p>{link_button(uninstall_href, 'Uninstall…')}</p></section>"
+            )
+        else:
+            uninstall = paragraphs("Only an administrator can uninstall the app.")
+    body = (
+        f'<section aria-labelledby="status"><h2 id="status">Status</h2>'
+        f"<p>{status_badge(view['status'])} {esc(view['status_text'])}</p>{facts}</section>"
+        f'<section aria-labelledby="items"><h2 id="items">What the app set up in SuperOffice</h2>'
+        f"{_provisioned_table(view['provisioned'], 'Everything the app created in your tenant')}"
+        f'<p><a href="?format=json">This list as JSON</a></p></section>'
+        f'<section class="notice" aria-labelledby="todo"><h2 id="todo">Left for you to do</h2>'
+        f"<ul>{to_do or '<li>Nothing.</li>'}</ul></section>"
+        f'<section aria-labelledby="events"><h2 id="events">Recent events</h2>{events}</section>'
+        f"{uninstall}"
+    )
+    return page(
+        f"{view.get('company_name') or view['ctx']}: the app", body, correlation_id=correlation_id
+    )
+
+
+def uninstall_confirm_page(view: dict[str, Any], *, csrf_token: str, correlation_id: str) -> str:
+    cancel_href = f"/tenants/{view['ctx']}"
+    body = (
+        '<section class="problem" aria-labelledby="confirm">'
+        '<h2 id="confirm">Remove the app from this tenant?</h2>'
+        + paragraphs(
+            f"This removes the following from {view.get('company_name') or view['ctx']} "
+            "and deletes the app's stored data and credentials. It cannot be undone, but you "
+            "can install the app again later."
+        )
+        + _provisioned_table(view["provisioned"], "Will be removed")
+        + f'<form method="post" action="/tenants/{esc(view["ctx"])}/uninstall">'
+        f'<input type="hidden" name="csrf_token" value="{esc(csrf_token)}">'
+        '<p><button class="button button-danger" type="submit">Yes, uninstall</button> '
+        f"{link_button(cancel_href, 'Cancel', quiet=True)}</p></form></section>"
+    )
+    return page("Uninstall the app", body, correlation_id=correlation_id)
+
+
+def uninstall_result_page(
+    ctx: str,
+    removed: Sequence[dict[str, Any]],
+    left: Sequence[dict[str, Any]],
+    *,
+    access_revoked: bool,
+    correlation_id: str,
+) -> str:
+    parts = [
+        '<section aria-labelledby="removed"><h2 id="removed">Removed from SuperOffice</h2>',
+        _provisioned_table(removed, "Items the app removed (or that were already gone)"),
+        "</section>",
+    ]
+    if left:
+        why = (
+            "SuperOffice had already revoked the app's access, so it could not remove these. "
+            if access_revoked
+            else ""
+        )
+        parts += [
+            '<section class="problem" aria-labelledby="left">',
+            '<h2 id="left">Please remove these by hand</h2>',
+            paragraphs(why + "In SuperOffice, go to the place named for each item and delete it."),
+            _provisioned_table(left, "Still in your tenant"),
+            "</section>",
+        ]
+    parts.append(
+        paragraphs(
+            f"The app's credentials and stored data for {ctx} have been deleted. "
+            "The audit trail of the installation is kept."
+        )
+    )
+    return page("The app was uninstalled", "".join(parts), correlation_id=correlation_id)

@@ -1,0 +1,317 @@
+"""Install, reinstall, manage and uninstall a tenant through real HTTP against the simulator.
+
+The app's RedirectCallbackFunction runs with real HTTP API events, DynamoDB Local holds the
+tenants (tables built from template.yaml), moto plays KMS and Secrets Manager, and the
+SuperOffice simulator answers over HTTP on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from local.app_credentials import AppCredentials
+from local.simulator import RunningSimulator
+from superoffice_app.provisioning.spec import load_spec
+from superoffice_app.store import DynamoTable
+from tests.integration.onboarding.conftest import APP_BASE_URL
+from tests.integration.onboarding.onboarding_browser import AppResponse, Browser, forms_of
+
+pytestmark = pytest.mark.integration
+
+ADMIN, PLAIN_USER = "1", "2"
+SPEC = load_spec(app_base_url=APP_BASE_URL)
+
+
+def control(simulator: RunningSimulator, method: str, path: str, body: Any = None) -> Any:
+    response = httpx.request(method, f"{simulator.base_url}/_control{path}", json=body, timeout=10)
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def app_items_in(simulator: RunningSimulator, ctx: str) -> dict[str, list[str]]:
+    """The app's items (by its spec's ProgIds and names) that exist in the tenant."""
+    items = control(simulator, "GET", f"/tenants/{ctx}")["items"]
+    text = repr(items)
+    return {
+        "udefs": [u.prog_id for u in SPEC.udefs if u.prog_id in text],
+        "lists": [entry.name for entry in SPEC.lists if entry.name in text],
+        "web_panels": [p.prog_id for p in SPEC.web_panels if p.prog_id in text],
+        "preferences": [f"{p.section}/{p.key}" for p in SPEC.preferences if p.section in text],
+    }
+
+
+def count_of(simulator: RunningSimulator, ctx: str) -> int:
+    """How many udefs, lists, web panels and preferences the tenant has in all."""
+    items = control(simulator, "GET", f"/tenants/{ctx}")["items"]
+    return sum(len(v) if isinstance(v, list) else len(v.get("fields", v)) for v in items.values())
+
+
+def install(
+    browser: Browser, ctx: str = "Cust10001", *, user: str = ADMIN, decision: str = "allow"
+) -> AppResponse:
+    start = browser.app("GET", f"/install?ctx={ctx}")
+    assert start.status == 303
+    assert start.location.startswith(browser.simulator_url)
+    return browser.sign_in_at_superoffice(start.location, tenant=ctx, user=user, decision=decision)
+
+
+def secrets_of(credentials: AppCredentials) -> list[str]:
+    return [credentials.client_secret, credentials.private_key_xml.split("<Modulus>")[1][:40]]
+
+
+def test_install_redirects_to_superid_with_pkce_state_and_tenant(browser: Browser) -> None:
+    start = browser.app("GET", "/install?ctx=Cust10001")
+    query = parse_qs(urlsplit(start.location).query)
+    assert query["response_type"] == ["code"]
+    assert query["scope"] == ["openid"]
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["acr_values"] == ["tenant:Cust10001"]
+    assert query["redirect_uri"] == [f"{APP_BASE_URL}/callback"]
+    assert "__Host-so_login" in browser.cookies
+    assert browser.cookies["__Host-so_login"] == query["state"][0]
+
+
+def test_happy_path_installs_provisions_and_shows_the_management_page(
+    browser: Browser, simulator: RunningSimulator, app_credentials: AppCredentials
+) -> None:
+    done = install(browser)
+    assert done.status == 303, done.body
+    assert done.location == "/tenants/Cust10001"
+    assert "__Host-so_session" in browser.cookies
+    session_cookie = next(c for c in done.cookies if c.startswith("__Host-so_session="))
+    for attribute in ("HttpOnly", "Secure", "SameSite=Lax", "Path=/"):
+        assert attribute in session_cookie
+
+    page = browser.follow(done)
+    assert page.status == 200
+    assert "MyPartnerApp:CustomerScore" in page.body
+    assert "Uninstall" in page.body
+
+    view = browser.app("GET", "/tenants/Cust10001?format=json").json()
+    assert view["status"] == "active"
+    assert view["environment"] == "local"
+    kinds = sorted({item["kind"] for item in view["provisioned"]})
+    assert kinds == ["list", "list_item", "preference", "udef", "web_panel"]
+    assert all(item["where"] for item in view["provisioned"])
+    assert view["installed_by"]["associate_id"] == 1
+    assert [e["kind"] for e in view["recent_events"]][:2] == ["installed", "install_started"]
+
+    present = app_items_in(simulator, "Cust10001")
+    assert all(present.values()), present
+    for secret in secrets_of(app_credentials):
+        assert secret not in page.body
+        assert secret not in str(view)
+
+
+def test_reinstall_refreshes_credentials_and_duplicates_nothing(
+    browser: Browser, simulator: RunningSimulator
+) -> None:
+    assert install(browser).status == 303
+    before = count_of(simulator, "Cust10001")
+    recorded = browser.app("GET", "/tenants/Cust10001?format=json").json()["provisioned"]
+    assert install(browser).status == 303
+    assert count_of(simulator, "Cust10001") == before
+    view = browser.app("GET", "/tenants/Cust10001?format=json").json()
+    assert len(view["provisioned"]) == len(recorded)
+    assert view["status"] == "active"
+    assert view["recent_events"][0]["summary"].startswith("Reinstalled")
+
+
+def test_sandbox_with_the_apps_items_already_present_gets_nothing_new(
+    browser: Browser, simulator: RunningSimulator
+) -> None:
+    assert install(browser, "Cust10001").status == 303
+    control(simulator, "POST", "/tenants/Cust10003/copy-items", {"from": "Cust10001"})
+    before = count_of(simulator, "Cust10003")
+    assert install(browser, "Cust10003").status == 303
+    assert count_of(simulator, "Cust10003") == before
+    view = browser.app("GET", "/tenants/Cust10003?format=json").json()
+    assert view["status"] == "active"
+    assert len(view["provisioned"]) >= 4
+
+
+def test_two_tenants_side_by_side_never_see_each_other(
+    browser: Browser, handler: Any, authorizer: Any, simulator: RunningSimulator
+) -> None:
+    assert install(browser, "Cust10001").status == 303
+    other = Browser(handler, authorizer, simulator.base_url)
+    try:
+        assert install(other, "Cust10002").status == 303
+        # Each browser's session opens its own tenant only.
+        assert browser.app("GET", "/tenants/Cust10002").status == 403
+        assert other.app("GET", "/tenants/Cust10001").status == 403
+        mine = browser.app("GET", "/tenants/Cust10001?format=json").json()
+        theirs = other.app("GET", "/tenants/Cust10002?format=json").json()
+        assert mine["ctx"] == "Cust10001"
+        assert theirs["ctx"] == "Cust10002"
+        assert mine["company_name"] != theirs["company_name"]
+    finally:
+        other.close()
+
+
+def test_consent_denied_renders_a_clear_page(browser: Browser, tenants_table: DynamoTable) -> None:
+    page = install(browser, decision="deny")
+    assert page.status == 403
+    assert "not allowed" in page.body
+    assert "Correlation id" in page.body
+    assert browser.handler.ONBOARDING.tenants.get("Cust10001") is None
+
+
+def test_a_plain_user_cannot_install(browser: Browser) -> None:
+    page = install(browser, user=PLAIN_USER)
+    assert page.status == 403
+    assert "administrator" in page.body
+    assert browser.handler.ONBOARDING.tenants.get("Cust10001") is None
+
+
+def test_replayed_or_foreign_callback_is_refused(
+    browser: Browser, simulator: RunningSimulator
+) -> None:
+    start = browser.app("GET", "/install?ctx=Cust10001")
+    page = browser.http.get(start.location)
+    (form,) = [f for f in forms_of(page.text) if "decision" in f.choices or "decision" in f.fields]
+    answer = browser.http.post(
+        httpx.URL(start.location).join(form.action or start.location),
+        data={**form.fields, "tenant": "Cust10001", "user": ADMIN, "decision": "allow"},
+    )
+    (callback_form,) = forms_of(answer.text)
+    first = browser.app("POST", "/callback", form=callback_form.fields)
+    assert first.status == 303
+    replay = browser.app("POST", "/callback", form=callback_form.fields)
+    assert replay.status == 400
+    assert "expired or was already used" in replay.body
+
+
+def test_callback_in_another_browser_is_refused(
+    browser: Browser, handler: Any, authorizer: Any, simulator: RunningSimulator
+) -> None:
+    start = browser.app("GET", "/install?ctx=Cust10001")
+    thief = Browser(handler, authorizer, simulator.base_url)
+    try:
+        result = thief.sign_in_at_superoffice(start.location, tenant="Cust10001", user=ADMIN)
+        assert result.status == 400
+        assert handler.ONBOARDING.tenants.get("Cust10001") is None
+    finally:
+        thief.close()
+
+
+def test_tenant_not_running_is_explained(browser: Browser, simulator: RunningSimulator) -> None:
+    control(simulator, "PUT", "/tenants/Cust10001/state", {"state": "OfflineMaintenance"})
+    page = install(browser)
+    assert page.status == 503
+    assert "OfflineMaintenance" in page.body
+
+
+def test_system_user_refused_is_explained_and_nothing_half_written(
+    browser: Browser, simulator: RunningSimulator
+) -> None:
+    control(simulator, "POST", "/tenants/Cust10001/system-user-errors", {"code": 4})
+    page = install(browser)
+    assert page.status == 403
+    assert "refused" in page.body
+    assert browser.handler.ONBOARDING.tenants.get("Cust10001") is None
+
+
+def test_crash_between_provisioning_steps_then_reinstall_completes_it(
+    browser: Browser, simulator: RunningSimulator
+) -> None:
+    control(
+        simulator,
+        "POST",
+        "/tenants/Cust10001/faults",
+        {"status": 500, "count": 3, "method": "POST", "pathContains": "WebPanel"},
+    )
+    failed = install(browser)
+    assert failed.status in (502, 503)
+    assert "continues where it stopped" in failed.body
+    profile = browser.handler.ONBOARDING.tenants.get("Cust10001")
+    assert profile is not None
+    assert profile.status.value == "install_failed"
+    recorded_before = browser.handler.ONBOARDING.tenants.list_provisioned("Cust10001")
+    assert recorded_before  # what was created before the crash is recorded
+
+    control(simulator, "DELETE", "/tenants/Cust10001/faults")
+    assert install(browser).status == 303
+    view = browser.app("GET", "/tenants/Cust10001?format=json").json()
+    assert view["status"] == "active"
+    keys = [(i["kind"], i["key"]) for i in view["provisioned"]]
+    assert len(keys) == len(set(keys))
+    present = app_items_in(simulator, "Cust10001")
+    assert all(len(found) == 1 for found in present.values()), present
+
+
+def uninstall(browser: Browser, ctx: str = "Cust10001") -> AppResponse:
+    confirm = browser.app("GET", f"/tenants/{ctx}/uninstall")
+    assert confirm.status == 200, confirm.body
+    (form,) = forms_of(confirm.body)
+    return browser.app("POST", f"/tenants/{ctx}/uninstall", form=form.fields)
+
+
+def test_uninstall_removes_exactly_what_was_recorded(
+    browser: Browser, simulator: RunningSimulator
+) -> None:
+    assert install(browser).status == 303
+    result = uninstall(browser)
+    assert result.status == 200, result.body
+    assert "was uninstalled" in result.body
+    assert "remove these by hand" not in result.body
+    assert not any(app_items_in(simulator, "Cust10001").values())
+    profile = browser.handler.ONBOARDING.tenants.get("Cust10001")
+    assert profile is not None
+    assert profile.status.value == "uninstalled"
+    assert browser.handler.ONBOARDING.tenants.get_secret("Cust10001", "system_token") is None
+    assert "__Host-so_session" not in browser.cookies
+
+
+def test_uninstall_needs_the_forms_csrf_token(browser: Browser) -> None:
+    assert install(browser).status == 303
+    refused = browser.app("POST", "/tenants/Cust10001/uninstall", form={"csrf_token": "0" * 64})
+    assert refused.status == 403
+    assert browser.handler.ONBOARDING.tenants.get("Cust10001").status.value == "active"
+
+
+def test_uninstall_after_revocation_lists_what_to_remove_by_hand(
+    browser: Browser, simulator: RunningSimulator
+) -> None:
+    assert install(browser).status == 303
+    control(simulator, "POST", "/tenants/Cust10001/revoke")
+    control(simulator, "DELETE", "/tenants/Cust10001/tickets")
+    result = uninstall(browser)
+    assert result.status == 200, result.body
+    assert "remove these by hand" in result.body
+    assert "MyPartnerApp:ContactPanel" in result.body
+    profile = browser.handler.ONBOARDING.tenants.get("Cust10001")
+    assert profile.status.value == "uninstalled"
+
+
+def test_app_store_uninstall_link_signs_in_and_lands_on_the_confirmation(
+    browser: Browser,
+) -> None:
+    assert install(browser).status == 303
+    browser.cookies.clear()
+    start = browser.app("GET", "/uninstall")
+    landed = browser.sign_in_at_superoffice(start.location, tenant="Cust10001", user=ADMIN)
+    assert landed.status == 303
+    assert landed.location == "/tenants/Cust10001/uninstall"
+    confirm = browser.follow(landed)
+    assert "Yes, uninstall" in confirm.body
+
+
+def test_no_secret_in_pages_or_logs(
+    browser: Browser, app_credentials: AppCredentials, capfd: pytest.CaptureFixture[str]
+) -> None:
+    install(browser)
+    pages = [browser.app("GET", "/tenants/Cust10001").body, uninstall(browser).body]
+    logged = capfd.readouterr()
+    system_token = re.compile(r"LocalApp-[A-Za-z0-9_-]{6,}")
+    ticket = re.compile(r"7T:[A-Za-z0-9_-]{6,}")
+    for text in (*pages, logged.out, logged.err):
+        for secret in secrets_of(app_credentials):
+            assert secret not in text
+        assert not system_token.search(text)
+        assert not ticket.search(text)
