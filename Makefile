@@ -54,6 +54,7 @@ unit: $(BIN)/.installed ## the fast tests only
 	$(BIN)/pytest -q tests/unit
 
 test: lint typecheck validate node_modules/.installed ## everything CI runs: lint, types, template, all tests
+	@command -v java >/dev/null || echo "java not found: DynamoDB tests use moto instead (install Java 17+)"
 	$(BIN)/pytest -q
 
 build: $(SAM_VENV)/.installed ## sam build (python3.13, arm64), then compile the bytecode
@@ -68,5 +69,5 @@ bench: $(BIN)/.installed ## benchmarks; results recorded under bench/results/
 token: $(BIN)/.installed ## print a local id_token: make token CTX=Cust10001 ADMIN=1
 	@$(BIN)/python -m local token --ctx $(or $(CTX),Cust10001) $(if $(ADMIN),--admin,)
 
-clean: ## remove build output and virtual environments (keeps .local/ data)
-	rm -rf .aws-sam $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache
+clean: ## remove build output, virtual environments and node_modules (keeps .local/ data)
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,7 @@ import json
 import traceback
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -26,6 +26,7 @@ from superoffice_app.onboarding.recorder import from_stored
 from superoffice_app.onboarding.signin import LOGIN_COOKIE_NAME, LOGIN_COOKIE_SECONDS
 from superoffice_app.onboarding.wiring import Onboarding, load_onboarding_settings
 from superoffice_app.store import LoginPurpose
+from superoffice_app.tokens import CTX_PATTERN
 from superoffice_app.web import pages, problems
 from superoffice_app.web.problems import Problem
 
@@ -189,6 +190,34 @@ def session_keys() -> Response[str]:
     response = _json(ONBOARDING.secrets.session_keys().public_jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+# -- the web panel SuperOffice shows -----------------------------------------------------
+
+
+@app.get("/panels/contact")
+def contact_panel() -> Response[str]:
+    """The sample web panel of provisioning.json, shown inside SuperOffice's contact card.
+
+    SuperOffice fills in `<uctx>` and `<cuid>`; `usid` is SuperOffice's session id, which
+    the panel does not trust for anything. So the panel shows only whether the app is
+    connected to the tenant: the place where a partner puts their own content.
+    """
+    ctx = app.current_event.get_query_string_value("ctx") or ""
+    contact = app.current_event.get_query_string_value("contact_id") or ""
+    view = tenant_view(ONBOARDING.tenants, ctx, events=0) if CTX_PATTERN.fullmatch(ctx) else None
+    response = _html(pages.contact_panel_page(view, contact_id=contact[:12]))
+    # Shown in SuperOffice's frame: allow exactly the environment's SuperOffice hosts.
+    response.headers.pop("X-Frame-Options", None)
+    response.headers["Content-Security-Policy"] = f"frame-ancestors {_superoffice_origins()}"
+    return response
+
+
+def _superoffice_origins() -> str:
+    base = urlsplit(ONBOARDING.config.environment.login_base)
+    if base.hostname and base.hostname.endswith(".superoffice.com"):
+        return f"{base.scheme}://*.superoffice.com"
+    return f"{base.scheme}://{base.netloc}"
 
 
 # -- management ------------------------------------------------------------------------

@@ -37,6 +37,7 @@ ROUTES = [
     ("GET", "/callback"),
     ("POST", "/callback"),
     ("GET", "/.well-known/jwks.json"),
+    ("GET", "/panels/contact"),
     *sorted(PROTECTED),
 ]
 

@@ -266,6 +266,10 @@ def test_uninstall_removes_exactly_what_was_recorded(
     assert profile.status.value == "uninstalled"
     assert browser.handler.ONBOARDING.tenants.get_secret("Cust10001", "system_token") is None
     assert "__Host-so_session" not in browser.cookies
+    # The install's ticket, stored sealed in DynamoDB, served the uninstall as well: every
+    # exchange creates a credentials row in the customer's database.
+    counters = control(simulator, "GET", "/tenants/Cust10001/counters")
+    assert counters["byArea"]["systemUser"] == 1
 
 
 def test_uninstall_needs_the_forms_csrf_token(browser: Browser) -> None:
@@ -315,3 +319,65 @@ def test_no_secret_in_pages_or_logs(
             assert secret not in text
         assert not system_token.search(text)
         assert not ticket.search(text)
+
+
+def test_superoffice_unreachable_during_provisioning_marks_the_install_incomplete(
+    browser: Browser, simulator: RunningSimulator
+) -> None:
+    control(simulator, "POST", "/tenants/Cust10001/faults", {"drop": True, "count": 50})
+    page = install(browser)
+    assert page.status == 503
+    assert "could not be reached" in page.body
+    assert "Correlation id" in page.body
+    profile = browser.handler.ONBOARDING.tenants.get("Cust10001")
+    assert profile is not None
+    assert profile.status.value == "install_failed"
+
+
+def test_a_forged_id_token_is_refused(browser: Browser, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from superoffice_app.superoffice.oidc import TokenResponse
+    from superoffice_app.tokens import Secret
+
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    sign_in = browser.handler.ONBOARDING.sign_in
+
+    def forged_exchange(code: str, verifier: str) -> TokenResponse:
+        now = int(time.time())
+        claims = {
+            "iss": browser.simulator_url,
+            "aud": "local-dev-client",
+            "sub": "x",
+            "iat": str(now),
+            "exp": now + 300,
+            "http://schemes.superoffice.net/identity/ctx": "Cust10001",
+            "http://schemes.superoffice.net/identity/is_administrator": "True",
+        }
+        token = jwt.encode(claims, forger, algorithm="RS256", headers={"x5t": "AAAA"})
+        return TokenResponse(token, Secret("8A:x"), None, 3600)
+
+    monkeypatch.setattr(sign_in, "_exchange_code", forged_exchange)
+    page = install(browser)
+    assert page.status == 502
+    assert "did not validate" in page.body
+    assert browser.handler.ONBOARDING.tenants.get("Cust10001") is None
+
+
+def test_the_provisioned_web_panel_points_at_a_page_the_app_serves(
+    browser: Browser, simulator: RunningSimulator
+) -> None:
+    assert install(browser).status == 303
+    panels = control(simulator, "GET", "/tenants/Cust10001")["items"]["webPanels"]
+    (ours,) = [p for p in panels if p.get("ProgId") == "MyPartnerApp:ContactPanel"]
+    url = ours["Url"].replace("<uctx>", "Cust10001").replace("<usid>", "s1").replace("<cuid>", "42")
+    assert url.startswith(APP_BASE_URL)
+    parts = urlsplit(url)
+    browser.cookies.clear()  # SuperOffice's frame carries none of the app's cookies
+    page = browser.app("GET", f"{parts.path}?{parts.query}")
+    assert page.status == 200
+    assert "Contact 42" in page.body
+    assert "frame-ancestors" in page.headers["Content-Security-Policy"]

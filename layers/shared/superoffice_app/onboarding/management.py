@@ -117,7 +117,7 @@ def tenant_view(tenants: TenantStore, ctx: str, *, events: int = 20) -> dict[str
                 "summary": event.summary,
                 "actor": event.actor,
             }
-            for event in tenants.recent_events(ctx, limit=events)
+            for event in (tenants.recent_events(ctx, limit=events) if events else [])
         ],
         "can_uninstall": profile.status not in (TenantStatus.UNINSTALLED, TenantStatus.DELETED),
     }

@@ -135,3 +135,14 @@ def uninstall_result_page(
         )
     )
     return page("The app was uninstalled", "".join(parts), correlation_id=correlation_id)
+
+
+def contact_panel_page(view: dict[str, Any] | None, *, contact_id: str) -> str:
+    """The sample contact-card panel: says whether the app is connected, nothing more."""
+    if view is None or view["status"] in ("uninstalled", "deleted"):
+        body = paragraphs("The app is not installed for this SuperOffice tenant.")
+    else:
+        body = f"<p>{status_badge(view['status'])} {esc(view['status_text'])}</p>" + paragraphs(
+            f"Contact {contact_id or '(none)'} in {view.get('company_name') or view['ctx']}."
+        )
+    return page("Connected app", body)
