@@ -21,8 +21,8 @@ from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from superoffice_app.config import load_config
 from superoffice_app.cookies import SESSION_COOKIE_NAME, CookieError, find_cookie
-from superoffice_app.onboarding.management import tenant_view, where_it_shows
-from superoffice_app.onboarding.recorder import from_stored
+from superoffice_app.onboarding.management import item_row, tenant_view
+from superoffice_app.onboarding.recorder import to_stored
 from superoffice_app.onboarding.signin import LOGIN_COOKIE_NAME, LOGIN_COOKIE_SECONDS
 from superoffice_app.onboarding.wiring import Onboarding, load_onboarding_settings
 from superoffice_app.store import LoginPurpose
@@ -274,16 +274,7 @@ def uninstall(ctx: str) -> Response[str]:
     outcome = ONBOARDING.uninstaller.uninstall(ctx, actor=f"associate {who.get('associate_id')}")
 
     def rows(items: Any) -> list[dict[str, Any]]:
-        return [
-            {
-                "kind_name": item.kind,
-                "key": item.key,
-                "name": item.name or item.key,
-                "superoffice_id": item.superoffice_id,
-                "where": where_it_shows(_as_stored(item)),
-            }
-            for item in items
-        ]
+        return [item_row(to_stored(item)) for item in items]
 
     removed, left = rows(outcome.removed), rows(outcome.left_for_administrator)
     clear = [_cookie(SESSION_COOKIE_NAME, "", 0, SameSite.LAX_MODE)]
@@ -306,12 +297,6 @@ def uninstall(ctx: str) -> Response[str]:
         ),
         cookies=clear,
     )
-
-
-def _as_stored(item: Any) -> Any:
-    from superoffice_app.onboarding.recorder import to_stored  # noqa: PLC0415
-
-    return to_stored(item)
 
 
 # -- errors ----------------------------------------------------------------------------
@@ -366,6 +351,3 @@ def unexpected(error: Exception) -> Response[str]:
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)
-
-
-__all__ = ["from_stored", "lambda_handler"]

@@ -57,7 +57,8 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
-def _item(item: ProvisionedItem) -> dict[str, Any]:
+def item_row(item: ProvisionedItem) -> dict[str, Any]:
+    """One provisioned item as the pages and the JSON show it."""
     return {
         "kind": item.kind,
         "kind_name": KIND_NAMES.get(item.kind, item.kind),
@@ -108,7 +109,7 @@ def tenant_view(tenants: TenantStore, ctx: str, *, events: int = 20) -> dict[str
             if installer
             else None
         ),
-        "provisioned": [_item(item) for item in tenants.list_provisioned(ctx)],
+        "provisioned": [item_row(item) for item in tenants.list_provisioned(ctx)],
         "to_do": to_do(profile),
         "recent_events": [
             {
