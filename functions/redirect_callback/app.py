@@ -28,6 +28,7 @@ from superoffice_app.onboarding.wiring import Onboarding, load_onboarding_settin
 from superoffice_app.store import LoginPurpose
 from superoffice_app.tokens import CTX_PATTERN
 from superoffice_app.web import pages, problems
+from superoffice_app.web.html import set_app_name
 from superoffice_app.web.problems import Problem
 
 SESSION_SECONDS = 3600
@@ -36,6 +37,7 @@ MAX_FORM_BYTES = 16 * 1024
 logger = Logger()
 app = APIGatewayHttpResolver()
 ONBOARDING = Onboarding(load_config(), load_onboarding_settings())
+set_app_name(ONBOARDING.spec.app_name)
 
 
 # -- helpers ---------------------------------------------------------------------------

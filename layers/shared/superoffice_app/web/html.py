@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-APP_NAME = "SuperOffice App"
+# The partner's app name (provisioning.json's `app_name`), set once at cold start.
+_app_name = "SuperOffice partner app"
+
+
+def set_app_name(name: str) -> None:
+    global _app_name  # noqa: PLW0603 - configuration written once at cold start
+    _app_name = name
+
+
+def app_name() -> str:
+    return _app_name
+
 
 _STYLE = """
 :root { color-scheme: light; --ink: #1d2733; --muted: #52606d; --line: #d9e2ec;
@@ -64,8 +75,8 @@ def page(title: str, body: str, *, correlation_id: str | None = None) -> str:
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
-        f"<title>{esc(title)} · {esc(APP_NAME)}</title><style>{_STYLE}</style></head>"
-        f'<body><header><p>{esc(APP_NAME)}</p></header><main id="main">'
+        f"<title>{esc(title)} · {esc(_app_name)}</title><style>{_STYLE}</style></head>"
+        f'<body><header><p>{esc(_app_name)}</p></header><main id="main">'
         f"<h1>{esc(title)}</h1>{body}</main>{footer}</body></html>\n"
     )
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from superoffice_app.web.html import (
+    app_name,
     definition_list,
     esc,
     link_button,
@@ -16,10 +18,21 @@ from superoffice_app.web.html import (
 )
 
 
+def readable_time(iso: str | None) -> str:
+    """ISO 8601 from the store as "22 Nov 2026 10:00 UTC" for people."""
+    if not iso:
+        return "–"
+    try:
+        moment = datetime.fromisoformat(iso).astimezone(UTC)
+    except ValueError:
+        return iso
+    return moment.strftime("%d %b %Y %H:%M UTC")
+
+
 def _provisioned_table(items: Sequence[dict[str, Any]], caption: str) -> str:
     return table(
         caption,
-        ("What", "Name / ProgId", "SuperOffice id", "Where to find it"),
+        ("What", "Name / ProgId", "Id", "Where to find it in SuperOffice"),
         (
             (
                 i["kind_name"],
@@ -40,7 +53,7 @@ def management_page(view: dict[str, Any], *, is_administrator: bool, correlation
             ("Company", view.get("company_name") or "–"),
             ("Environment", view.get("environment") or "–"),
             ("SuperOffice version", view.get("superoffice_version") or "–"),
-            ("Installed", view.get("installed_at") or "–"),
+            ("Installed", readable_time(view.get("installed_at"))),
             ("Installed by", installer.get("name") or installer.get("email") or "–"),
         ]
     )
@@ -79,7 +92,9 @@ def management_page(view: dict[str, Any], *, is_administrator: bool, correlation
         f"{uninstall}"
     )
     return page(
-        f"{view.get('company_name') or view['ctx']}: the app", body, correlation_id=correlation_id
+        f"{app_name()} for {view.get('company_name') or view['ctx']}",
+        body,
+        correlation_id=correlation_id,
     )
 
 
