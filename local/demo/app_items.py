@@ -32,39 +32,50 @@ def load_app_spec(app_base_url: str) -> ProvisioningSpec:
     return load_spec(app_base_url=app_base_url)
 
 
-@dataclass(frozen=True)
-class AppItem:
-    """One item the spec declares: its kind and the identity the app finds it by."""
+@dataclass(frozen=True, order=True)
+class ItemKey:
+    """An item as the app's records name it: kind and key (ProgId, list name, ...)."""
 
     kind: str
-    identity: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
 
 
-def declared_items(spec: ProvisioningSpec) -> list[AppItem]:
+def declared_items(spec: ProvisioningSpec) -> list[ItemKey]:
+    """Everything provisioning.json makes the app create, keyed as the app records it."""
     return [
-        *(AppItem("udef", udef.prog_id) for udef in spec.udefs),
-        *(AppItem("list", entry.name) for entry in spec.lists),
-        *(AppItem("web_panel", panel.prog_id) for panel in spec.web_panels),
-        *(AppItem("preference", f"{p.section}/{p.key}") for p in spec.preferences),
+        *(ItemKey("udef", udef.prog_id) for udef in spec.udefs),
+        *(ItemKey("list", entry.name) for entry in spec.lists),
+        *(ItemKey("list_item", f"{e.name}/{item}") for e in spec.lists for item in e.items),
+        *(ItemKey("web_panel", panel.prog_id) for panel in spec.web_panels),
+        *(ItemKey("preference", f"{p.section}/{p.key}/{p.level}") for p in spec.preferences),
     ]
 
 
-def tenant_snapshot(simulator_url: str, ctx: str) -> dict[str, Any]:
+def tenant_items(simulator_url: str, ctx: str) -> set[ItemKey]:
+    """Every item the simulated tenant holds, keyed as the app would record it."""
     response = httpx.get(f"{simulator_url}/_control/tenants/{ctx}", timeout=10)
     response.raise_for_status()
-    snapshot: dict[str, Any] = response.json()
-    return snapshot
+    return keys_of(response.json()["items"])
 
 
-def present_in_tenant(spec: ProvisioningSpec, items: dict[str, Any]) -> list[AppItem]:
-    """The spec's items that exist in `items` (the control API's `items` of a tenant)."""
-    prog_ids = set(_udef_prog_ids(items.get("udefs", {})))
-    prog_ids |= {p["ProgId"] for p in _alive(items.get("webPanels", []))}
-    list_names = {entry["Name"] for entry in _alive(items.get("lists", []))}
-    preferences = {f"{p['Section']}/{p['Key']}" for p in items.get("preferences", [])}
-    found = {"udef": prog_ids, "web_panel": prog_ids, "list": list_names}
-    found["preference"] = preferences
-    return [item for item in declared_items(spec) if item.identity in found[item.kind]]
+def keys_of(items: dict[str, Any]) -> set[ItemKey]:
+    """The keys of the control API's `items` of a tenant (deleted entries left out)."""
+    keys = {ItemKey("udef", prog_id) for prog_id in _udef_prog_ids(items.get("udefs", {}))}
+    keys |= {ItemKey("web_panel", p["ProgId"]) for p in _alive(items.get("webPanels", []))}
+    for entry in _alive(items.get("lists", [])):
+        keys.add(ItemKey("list", entry["Name"]))
+        keys |= {
+            ItemKey("list_item", f"{entry['Name']}/{item['Name']}")
+            for item in _alive(entry.get("Items", []))
+        }
+    keys |= {
+        ItemKey("preference", f"{p['Section']}/{p['Key']}/{p['Level']}")
+        for p in items.get("preferences", [])
+    }
+    return keys
 
 
 def _udef_prog_ids(udefs: dict[str, Any]) -> Iterable[str]:
