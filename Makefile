@@ -13,7 +13,7 @@ PYENV_VERSIONS ?= 3.11.7:3.12.1:3.13.0
 export AWS_DEFAULT_REGION ?= eu-west-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv up lint typecheck validate unit test build bench token clean
+.PHONY: help venv up demo chromium lint typecheck validate unit test build bench token clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,8 +36,15 @@ $(SAM_VENV)/.installed:
 
 venv: $(BIN)/.installed $(SAM_VENV)/.installed node_modules/.installed ## create .venv, .venv-sam and node_modules
 
-up: $(BIN)/.installed ## run the local stack (the SuperOffice simulator on 127.0.0.1:3001)
-	$(BIN)/python -m local simulator
+up: $(BIN)/.installed node_modules/.installed ## run the app locally: app :3000, simulator :3001, DynamoDB Local :8000, moto :5000
+	$(BIN)/python -m local up
+
+demo: $(BIN)/.installed node_modules/.installed ## install, inspect and uninstall the app for Cust10001 on the local stack
+	$(BIN)/python -m local demo
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium: ## install Debian's Chromium for the browser test (playwright cannot download one here)
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
 lint: $(BIN)/.installed ## ruff lint + format check
 	$(BIN)/ruff check .
@@ -53,7 +60,7 @@ validate: $(BIN)/.installed $(SAM_VENV)/.installed ## cfn-lint and sam validate 
 unit: $(BIN)/.installed ## the fast tests only
 	$(BIN)/pytest -q tests/unit
 
-test: lint typecheck validate node_modules/.installed ## everything CI runs: lint, types, template, all tests
+test: lint typecheck validate node_modules/.installed chromium ## everything CI runs: lint, types, template, all tests
 	@command -v java >/dev/null || echo "java not found: DynamoDB tests use moto instead (install Java 17+)"
 	$(BIN)/pytest -q
 

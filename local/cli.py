@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from local.commands import CommandError, invoke, simulator, token
+from local.commands import CommandError, demo, invoke, simulator, token, up
 
-COMMANDS = (token, invoke, simulator)
+COMMANDS = (token, invoke, simulator, demo, up)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,12 +3,19 @@
 stdout carries only what the function returned (or Lambda's error object); the
 function's logs and the START/END/REPORT lines go to stderr. Like sam, the exit code is 0
 whenever the function ran, whatever it returned.
+
+Where AWS is, in this order: endpoints the shell already sets (`AWS_ENDPOINT_URL*`) are
+used as they are; else the stack `python -m local up` runs (found through
+`<state dir>/stack.json`, same template), with its tables, keys, secrets and simulator;
+else an embedded stack (DynamoDB Local in memory, moto, the simulator) is started,
+provisioned, used for this one invocation and stopped.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,8 +24,11 @@ from typing import Any
 from local import defaults
 from local.cfn_yaml import TemplateSyntaxError, read_template
 from local.commands import CommandError
-from local.lambda_runtime import LambdaRuntimeError, invoke_function
+from local.lambda_runtime import InvocationResult, LambdaRuntimeError, invoke_function
 from local.naming import LocalNames
+from local.runner import StackInfo, StackPorts, find_running_stack, start_local_stack
+from local.runner.function_runner import aws_environment
+from local.services import ServiceError
 from local.superid_keys import load_or_create_signing_key
 from local.template import FunctionSpec, Template, TemplateError, UnknownFunctionError
 
@@ -74,15 +84,115 @@ def run(arguments: argparse.Namespace) -> int:
     env_vars = _read_env_vars(arguments.env_vars) if arguments.env_vars else {}
     overrides = _parameter_overrides(arguments.parameter_overrides)
     template = _load(arguments.template, overrides)
-    function = _select_function(template, arguments.logical_id)
-    variables = _variable_overrides(env_vars, function)
-    try:
-        result = invoke_function(function, event, overrides=variables)
-    except LambdaRuntimeError as error:
-        raise CommandError(str(error)) from error
+    function = _select_function(template, arguments.logical_id)  # bad arguments fail first
+    if _endpoints_chosen_by_the_shell(os.environ):
+        result = _invoke(function, event, _variable_overrides(env_vars, function))
+    else:
+        state_dir = defaults.local_state_dir()
+        running = find_running_stack(state_dir)
+        if running is not None and Path(running.template) == arguments.template.resolve():
+            print(f"invoke: using the running stack at {running.app_url}", file=sys.stderr)
+            result = _invoke_on_running_stack(
+                running,
+                arguments,
+                overrides=overrides,
+                logical_id=function.logical_id,
+                event=event,
+                env_vars=env_vars,
+            )
+        else:
+            result = _invoke_on_embedded_stack(
+                state_dir,
+                arguments,
+                overrides=overrides,
+                logical_id=function.logical_id,
+                event=event,
+                env_vars=env_vars,
+            )
     sys.stdout.write(result.payload_json() + "\n")
     sys.stdout.flush()
     return 0
+
+
+def _endpoints_chosen_by_the_shell(environ: Mapping[str, str]) -> bool:
+    return any(name.startswith("AWS_ENDPOINT_URL") and value for name, value in environ.items())
+
+
+def _invoke(function: FunctionSpec, event: Any, variables: Mapping[str, str]) -> InvocationResult:
+    try:
+        return invoke_function(function, event, overrides=variables)
+    except LambdaRuntimeError as error:
+        raise CommandError(str(error)) from error
+
+
+def _invoke_on_running_stack(
+    running: StackInfo,
+    arguments: argparse.Namespace,
+    *,
+    overrides: Mapping[str, str],
+    logical_id: str,
+    event: Any,
+    env_vars: Mapping[str, Any],
+) -> InvocationResult:
+    names = LocalNames(region=running.region, sqs_endpoint=running.moto_endpoint)
+    stack_parameters = {"AppBaseUrl": running.app_url, "LocalBaseUrl": running.simulator_url}
+    template = _load(
+        arguments.template,
+        {**stack_parameters, **overrides},
+        names=names,
+        physical_ids=running.physical_ids,
+    )
+    function = _select_function(template, logical_id)
+    environment = aws_environment(
+        dynamodb=running.dynamodb_endpoint, moto=running.moto_endpoint, region=running.region
+    )
+    return _invoke(function, event, {**environment, **_variable_overrides(env_vars, function)})
+
+
+def _invoke_on_embedded_stack(
+    state_dir: Path,
+    arguments: argparse.Namespace,
+    *,
+    overrides: Mapping[str, str],
+    logical_id: str,
+    event: Any,
+    env_vars: Mapping[str, Any],
+) -> InvocationResult:
+    try:
+        stack = start_local_stack(
+            ports=StackPorts.free(),
+            state_dir=state_dir,
+            template_path=arguments.template,
+            persistent=False,
+            serve_http=False,
+            event_sources=False,
+            write_stack_json=False,
+            log=_quiet_stderr,
+        )
+    except (ServiceError, TemplateError) as error:
+        raise CommandError(f"the embedded local stack could not start: {error}", 1) from None
+    with stack:
+        template = _load(
+            arguments.template,
+            {
+                "AppBaseUrl": stack.app_url,
+                "LocalBaseUrl": stack.simulator_url,
+                **overrides,
+            },
+            names=stack.template.names,
+            physical_ids=stack.physical_ids,
+        )
+        function = _select_function(template, logical_id)
+        environment = aws_environment(
+            dynamodb=stack.dynamodb_endpoint, moto=stack.moto_endpoint, region=template.names.region
+        )
+        return _invoke(function, event, {**environment, **_variable_overrides(env_vars, function)})
+
+
+def _quiet_stderr(line: str) -> None:
+    # The simulator's request lines are noise around one invocation; the rest is not.
+    if not line.startswith("[simulator]"):
+        print(line, file=sys.stderr, flush=True)
 
 
 def _read_event(source: str | None) -> Any:
@@ -123,7 +233,13 @@ def _parameter_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
-def _load(path: Path, overrides: Mapping[str, str]) -> Template:
+def _load(
+    path: Path,
+    overrides: Mapping[str, str],
+    *,
+    names: LocalNames | None = None,
+    physical_ids: Mapping[str, str] | None = None,
+) -> Template:
     if not path.is_file():
         raise CommandError(f"template not found: {path}")
     try:
@@ -134,7 +250,11 @@ def _load(path: Path, overrides: Mapping[str, str]) -> Template:
             certificate = load_or_create_signing_key(defaults.local_state_dir()).certificate_pem
         parameters = {**defaults.template_parameters(signing_certificate=certificate), **overrides}
         return Template(
-            document, path=path, parameters=parameters, names=LocalNames.from_environment()
+            document,
+            path=path,
+            parameters=parameters,
+            names=names or LocalNames.from_environment(),
+            physical_ids=physical_ids,
         )
     except (OSError, UnicodeDecodeError, TemplateSyntaxError, TemplateError) as error:
         raise CommandError(f"{path}: {error}", exit_code=1) from error

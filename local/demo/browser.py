@@ -38,12 +38,13 @@ class BrowsingError(Exception):
 
 
 class DemoBrowser:
-    """Keeps cookies, follows 302/303 and form_post pages; `history` lists every URL seen."""
+    """Keeps cookies, follows 302/303 and form_post pages; `history`: the last navigation's hops."""
 
     def __init__(self) -> None:
-        jar = CookieJar(policy=LoopbackIsSecure())
+        # httpx copies a client's jar into one with the default policy for every request,
+        # so the browser keeps its own jar and sets the Cookie header itself.
+        self.cookies = httpx.Cookies(CookieJar(policy=LoopbackIsSecure()))
         self.http = httpx.Client(
-            cookies=jar,
             follow_redirects=False,
             timeout=REQUEST_TIMEOUT_SECONDS,
             headers={"user-agent": "superoffice-app-demo", "accept": "text/html"},
@@ -60,26 +61,46 @@ class DemoBrowser:
         self.close()
 
     def cookie(self, name: str) -> str | None:
-        return next((c.value for c in self.http.cookies.jar if c.name == name), None)
+        return next((c.value for c in self.cookies.jar if c.name == name), None)
 
     def open(self, url: str) -> httpx.Response:
         """GET `url` and follow wherever the pages lead, as a browser's address bar does."""
         self.history = []
         return self._follow(self._send("GET", url))
 
-    def submit(self, page: httpx.Response, form: Form, choices: Mapping[str, str]) -> httpx.Response:
+    def submit(
+        self, page: httpx.Response, form: Form, choices: Mapping[str, str]
+    ) -> httpx.Response:
         """Submit `form` of `page` with `choices` on top of its prefilled fields."""
         self.history = []
         return self._follow(self._submit(page, form, choices))
 
     def get_json(self, url: str) -> httpx.Response:
-        return self.http.get(url, headers={"accept": "application/json"})
+        return self._exchange("GET", url, headers={"accept": "application/json"})
 
     def _send(self, method: str, url: str | httpx.URL, data: Any = None) -> httpx.Response:
         self.history.append(f"{method} {url}")
-        return self.http.request(method, url, data=data)
+        return self._exchange(method, url, data=data)
 
-    def _submit(self, page: httpx.Response, form: Form, choices: Mapping[str, str]) -> httpx.Response:
+    def _exchange(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        request = self.http.build_request(method, url, data=data, headers=headers)
+        request.headers.pop("cookie", None)
+        self.cookies.set_cookie_header(request)
+        response = self.http.send(request)
+        self.http.cookies.clear()  # httpx's own copy, which would leave Secure cookies out
+        self.cookies.extract_cookies(response)
+        return response
+
+    def _submit(
+        self, page: httpx.Response, form: Form, choices: Mapping[str, str]
+    ) -> httpx.Response:
         target = page.url.join(form.action) if form.action else page.url
         values = {**form.fields, **choices}
         if form.method == "POST":
@@ -100,4 +121,5 @@ class DemoBrowser:
 
 
 def _is_html(response: httpx.Response) -> bool:
-    return response.headers.get("content-type", "").startswith("text/html")
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.startswith("text/html")

@@ -105,9 +105,7 @@ def queue_attributes(template: Template, logical_id: str) -> dict[str, str]:
     )
     if unknown:
         raise TemplateError(f"{logical_id}: {', '.join(unknown)} not supported by the runner")
-    attributes = {
-        name: _text(properties[name]) for name in _QUEUE_ATTRIBUTES if name in properties
-    }
+    attributes = {name: _text(properties[name]) for name in _QUEUE_ATTRIBUTES if name in properties}
     for name in _QUEUE_JSON_ATTRIBUTES:
         if name in properties:
             value = properties[name]
@@ -119,7 +117,9 @@ def create_queues(sqs: Any, template: Template) -> dict[str, str]:
     queues = template.resources_of_type(SQS_QUEUE)
     attributes = {logical_id: queue_attributes(template, logical_id) for logical_id in queues}
     # A redrive policy names its dead-letter queue by ARN, which must exist already.
-    order = sorted(queues, key=lambda logical_id: ("RedrivePolicy" in attributes[logical_id], logical_id))
+    order = sorted(
+        queues, key=lambda logical_id: ("RedrivePolicy" in attributes[logical_id], logical_id)
+    )
     created: dict[str, str] = {}
     for logical_id in order:
         name = template.physical_name(logical_id)

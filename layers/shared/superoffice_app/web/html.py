@@ -31,16 +31,24 @@ body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, s
   color: var(--ink); background: var(--bg); }
 header, main, footer { max-width: 48rem; margin: 0 auto; padding: 1rem; }
 header { border-bottom: 1px solid var(--line); background: #fff; max-width: none; }
-header p { max-width: 48rem; margin: 0 auto; font-weight: 600; }
+header p { max-width: 46rem; margin: 0 auto; font-weight: 600; }
 h1 { font-size: 1.6rem; margin: 1rem 0 .5rem; }
 h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; }
+section > h2:first-child { margin-top: 0; }
 section { background: #fff; border: 1px solid var(--line); border-radius: .5rem;
   padding: 1rem; margin: 1rem 0; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
-dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
+dt { color: var(--muted); } dd { margin: 0; overflow-wrap: break-word; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line);
-  vertical-align: top; overflow-wrap: anywhere; }
+  vertical-align: top; overflow-wrap: break-word; }
+td.nowrap, th.nowrap { white-space: nowrap; }
+@media (max-width: 32rem) {
+  table.stack thead { position: absolute; left: -9999px; }
+  table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .4rem 0; }
+  table.stack td { display: block; border: 0; padding: .1rem .5rem; }
+  table.stack td::before { content: attr(data-label) ": "; color: var(--muted); }
+}
 .status { display: inline-block; padding: .1rem .6rem; border-radius: 1rem;
   background: #e4e7eb; font-weight: 600; }
 .status-active { background: #def7ec; color: var(--ok); }
@@ -91,14 +99,21 @@ def definition_list(rows: Iterable[tuple[str, object]]) -> str:
 
 
 def table(caption: str, headings: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> str:
+    """A table that turns into labelled stacked rows on a phone."""
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headings)
     body = "".join(
-        "<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in rows
+        "<tr>"
+        + "".join(
+            f'<td data-label="{esc(label)}">{esc(cell)}</td>'
+            for label, cell in zip(headings, row, strict=True)
+        )
+        + "</tr>"
+        for row in rows
     )
     if not body:
         body = f'<tr><td colspan="{len(headings)}">None.</td></tr>'
     return (
-        f'<table><caption class="muted">{esc(caption)}</caption>'
+        f'<table class="stack"><caption class="muted">{esc(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 

@@ -29,20 +29,26 @@ def readable_time(iso: str | None) -> str:
     return moment.strftime("%d %b %Y %H:%M UTC")
 
 
-def _provisioned_table(items: Sequence[dict[str, Any]], caption: str) -> str:
-    return table(
-        caption,
-        ("What", "Name / ProgId", "Id", "Where to find it in SuperOffice"),
-        (
-            (
-                i["kind_name"],
-                i["name"] if i["name"] == i["key"] else f"{i['name']} ({i['key']})",
-                i["superoffice_id"] or "–",
-                i["where"],
-            )
-            for i in items
-        ),
-    )
+# Kinds whose key (ProgId) is worth showing beside the name; for lists, items and
+# preferences the key only repeats the name.
+_KINDS_WITH_PROGID = ("udef", "web_panel")
+
+
+def _name(item: dict[str, Any]) -> str:
+    if item["kind"] in _KINDS_WITH_PROGID and item["name"] != item["key"]:
+        return f"{item['name']} ({item['key']})"
+    return str(item["name"])
+
+
+def _provisioned_table(items: Sequence[dict[str, Any]], caption: str, *, where: bool = True) -> str:
+    headings: tuple[str, ...] = ("What", "Name (ProgId)", "SuperOffice id")
+    rows: list[tuple[object, ...]] = [
+        (i["kind_name"], _name(i), i["superoffice_id"] or "–") for i in items
+    ]
+    if where:
+        headings += ("Where to find it in SuperOffice",)
+        rows = [(*row, i["where"]) for row, i in zip(rows, items, strict=True)]
+    return table(caption, headings, rows)
 
 
 def management_page(view: dict[str, Any], *, is_administrator: bool, correlation_id: str) -> str:
@@ -62,7 +68,7 @@ def management_page(view: dict[str, Any], *, is_administrator: bool, correlation
         "Most recent first",
         ("When", "What", "Who"),
         (
-            (e["at"], e["summary"], e["actor"] or "SuperOffice / the app")
+            (readable_time(e["at"]), e["summary"], e["actor"] or "SuperOffice / the app")
             for e in view["recent_events"]
         ),
     )
@@ -127,7 +133,9 @@ def uninstall_result_page(
 ) -> str:
     parts = [
         '<section aria-labelledby="removed"><h2 id="removed">Removed from SuperOffice</h2>',
-        _provisioned_table(removed, "Items the app removed (or that were already gone)"),
+        _provisioned_table(
+            removed, "Items the app removed (or that were already gone)", where=False
+        ),
         "</section>",
     ]
     if left:
@@ -144,10 +152,13 @@ def uninstall_result_page(
             "</section>",
         ]
     parts.append(
-        paragraphs(
+        '<section aria-labelledby="after"><h2 id="after">What happens now</h2>'
+        + paragraphs(
             f"The app's credentials and stored data for {ctx} have been deleted. "
-            "The audit trail of the installation is kept."
+            "The audit trail of the installation is kept. You can close this page, or "
+            "install the app again at any time."
         )
+        + f"<p>{link_button(f'/install?ctx={ctx}', 'Install again', quiet=True)}</p></section>"
     )
     return page("The app was uninstalled", "".join(parts), correlation_id=correlation_id)
 

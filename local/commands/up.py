@@ -1,0 +1,106 @@
+"""`python -m local up`: the whole local stack (`make up`), until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from local import defaults
+from local.commands import CommandError
+from local.commands.simulator import _port
+from local.runner import RunningStack, StackPorts, start_local_stack
+from local.services import PortInUseError, ServiceError
+from local.template import TemplateError
+
+
+def add_parser(subcommands: Any) -> None:
+    parser = subcommands.add_parser(
+        "up",
+        help="run the local stack: the app's HTTP API, simulator, DynamoDB Local, moto",
+        description=(
+            "Start the SuperOffice simulator, DynamoDB Local and moto, create the "
+            "template's tables, keys, queues and secrets, and serve the template's HTTP "
+            "API, schedules and SQS event sources with the real handlers until Ctrl-C. "
+            "Port 0 picks a free port."
+        ),
+    )
+    for option, default, what in (
+        ("--port", defaults.APP_PORT, "the app's HTTP API"),
+        ("--simulator-port", defaults.SIMULATOR_PORT, "the SuperOffice simulator"),
+        ("--dynamodb-port", defaults.DYNAMODB_PORT, "DynamoDB Local"),
+        ("--moto-port", defaults.MOTO_PORT, "moto (KMS, Secrets Manager, SQS)"),
+    ):
+        parser.add_argument(option, type=_port, default=default, help=f"{what} (default {default})")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="local data: keys, credentials, DynamoDB files (default $LOCAL_STATE_DIR or .local/)",
+    )
+    parser.add_argument(
+        "-t",
+        "--template",
+        type=Path,
+        default=defaults.TEMPLATE_PATH,
+        help="the SAM template (default: template.yaml of the repository)",
+    )
+    parser.set_defaults(run=run)
+
+
+def _raise_interrupt(_signal: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run(arguments: argparse.Namespace) -> int:
+    ports = StackPorts(
+        app=arguments.port,
+        simulator=arguments.simulator_port,
+        dynamodb=arguments.dynamodb_port,
+        moto=arguments.moto_port,
+    )
+    state_dir = (arguments.state_dir or defaults.local_state_dir()).resolve()
+    # `kill` stops it as cleanly as Ctrl-C, including while it is still starting.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        stack = start_local_stack(
+            ports=ports, state_dir=state_dir, template_path=arguments.template
+        )
+    except PortInUseError as error:
+        raise CommandError(str(error), exit_code=2) from None
+    except (ServiceError, TemplateError) as error:
+        raise CommandError(str(error), exit_code=1) from None
+    try:
+        print(banner(stack), flush=True)
+        threading.Event().wait()  # until SIGINT/SIGTERM
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping the local stack ...", file=sys.stderr, flush=True)
+        stack.stop()
+    return 0
+
+
+def banner(stack: RunningStack) -> str:
+    health = stack.health()
+    lines = [
+        "Local stack running (Ctrl-C stops everything it started):",
+        f"  install page     {health['app']['install']}",
+        f"  app (HTTP API)   {stack.app_url}   health {stack.health_url}",
+        f"  simulator        {stack.simulator_url}   sign-in {health['simulator']['signIn']}",
+        f"                   control API {health['simulator']['control']}",
+        f"  DynamoDB         {stack.dynamodb_endpoint}   ({stack.dynamodb.engine}, "
+        f"data: {health['dynamodb']['data']})",
+        f"  moto             {stack.moto_endpoint}   (KMS, Secrets Manager, SQS)",
+        f"  state            {stack.state_dir}   (stack.json while running)",
+        f"  functions        {', '.join(health['functions'])}",
+    ]
+    for schedule in health.get("schedules", []):
+        lines.append(f"  schedule         {schedule['function']}: {schedule['expression']}")
+    for mapping in health.get("sqs", []):
+        lines.append(f"  SQS              {mapping['queue']} -> {mapping['function']}")
+    return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""`make demo` against a stack of its own: every step passes, and the exit codes hold."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from local.cli import main
+from local.demo import STEPS, StackUrls
+from local.services.ports import free_port
+from tests.e2e.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+
+def test_every_step_of_the_demo_passes(
+    fresh_superoffice: StackUrls, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Through the command's own entry point, so its options and exit code are covered too
+    # (a second full run as a subprocess would cost another 15 s of the e2e budget).
+    code = main(
+        [
+            "demo",
+            "--app-url",
+            fresh_superoffice.app_url,
+            "--simulator-url",
+            fresh_superoffice.simulator_url,
+        ]
+    )
+    report = capsys.readouterr().out
+    lines = report.splitlines()
+    assert code == 0, report
+    assert lines[-1] == f"demo: {len(STEPS)}/{len(STEPS)} steps passed", report
+    for number in range(1, len(STEPS) + 1):
+        step_line = next(line for line in lines if line.startswith(f"step {number}/"))
+        assert " ... ok (" in step_line, report
+    # Step 4 lists every item with its SuperOffice id and where to find it.
+    assert "MyPartnerApp:CustomerScore" in report
+    assert "My Partner App status" in report
+    assert "Settings and maintenance" in report
+
+
+def test_the_command_exits_2_with_a_clear_message_when_no_stack_answers() -> None:
+    nowhere = f"http://127.0.0.1:{free_port('127.0.0.1')}"
+    done = subprocess.run(
+        [sys.executable, "-m", "local", "demo", "--app-url", nowhere],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"no stack answers at {nowhere}/_local/health" in done.stderr
