@@ -14,6 +14,7 @@ from local import defaults
 from local.commands import CommandError
 from local.commands.simulator import _port
 from local.runner import RunningStack, StackPorts, start_local_stack
+from local.runner.stack import RealSuperOffice
 from local.services import PortInUseError, ServiceError
 from local.template import TemplateError
 
@@ -49,6 +50,20 @@ def add_parser(subcommands: Any) -> None:
         default=defaults.TEMPLATE_PATH,
         help="the SAM template (default: template.yaml of the repository)",
     )
+    parser.add_argument(
+        "--superoffice",
+        choices=("sod", "stage"),
+        default=None,
+        help="sign in against this real SuperOffice environment instead of the simulator "
+        "(needs --credentials and internet access)",
+    )
+    parser.add_argument(
+        "--credentials",
+        type=Path,
+        default=None,
+        help="JSON file with your app's client_id, client_secret and private_key for "
+        "--superoffice (keep it out of git)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -64,11 +79,15 @@ def run(arguments: argparse.Namespace) -> int:
         moto=arguments.moto_port,
     )
     state_dir = (arguments.state_dir or defaults.local_state_dir()).resolve()
+    superoffice = _real_superoffice(arguments)
     # `kill` stops it as cleanly as Ctrl-C, including while it is still starting.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         stack = start_local_stack(
-            ports=ports, state_dir=state_dir, template_path=arguments.template
+            ports=ports,
+            state_dir=state_dir,
+            template_path=arguments.template,
+            superoffice=superoffice,
         )
     except PortInUseError as error:
         raise CommandError(str(error), exit_code=2) from None
@@ -83,6 +102,21 @@ def run(arguments: argparse.Namespace) -> int:
         print("stopping the local stack ...", file=sys.stderr, flush=True)
         stack.stop()
     return 0
+
+
+def _real_superoffice(arguments: argparse.Namespace) -> RealSuperOffice | None:
+    if arguments.superoffice is None:
+        if arguments.credentials is not None:
+            raise CommandError("--credentials goes with --superoffice sod|stage", exit_code=2)
+        return None
+    if arguments.credentials is None:
+        raise CommandError(
+            f"--superoffice {arguments.superoffice} needs --credentials FILE", exit_code=2
+        )
+    try:
+        return RealSuperOffice.from_file(arguments.superoffice, arguments.credentials)
+    except ValueError as error:
+        raise CommandError(str(error), exit_code=2) from None
 
 
 def banner(stack: RunningStack) -> str:

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import datetime
 import errno
+import json
 import os
 import sys
 import threading
@@ -177,6 +178,43 @@ class RunningStack:
         self.stop()
 
 
+@dataclass(frozen=True)
+class RealSuperOffice:
+    """A real SuperOffice environment to sign in against, with that app's credentials."""
+
+    environment: str  # sod or stage (production needs its certificate: deploy instead)
+    client_id: str
+    client_secret: str = field(repr=False)
+    private_key: str = field(repr=False)  # RSA XML from the Developer Portal, or PEM
+
+    @classmethod
+    def from_file(cls, environment: str, path: Path) -> RealSuperOffice:
+        """`{"client_id", "client_secret", "private_key"}` as JSON (keep it out of git)."""
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            return cls(
+                environment=environment,
+                client_id=str(data["client_id"]),
+                client_secret=str(data["client_secret"]),
+                private_key=str(data["private_key"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ValueError(
+                f"{path}: needs a JSON object with client_id, client_secret and private_key"
+            ) from error
+
+    def parameters(self) -> dict[str, str]:
+        return {
+            "EnvironmentName": self.environment,
+            "ClientId": self.client_id,
+            "SigningCertificate": "",  # SOD's and Stage's certificates ship in the layer
+            "LocalBaseUrl": "",
+        }
+
+    def secret_values(self) -> dict[str, str]:
+        return {"client_secret": self.client_secret, "private_key": self.private_key}
+
+
 def start_local_stack(
     *,
     ports: StackPorts | None = None,
@@ -189,6 +227,7 @@ def start_local_stack(
     host: str = defaults.LOCAL_HOST,
     log: Log | None = None,
     schedule_clock: Callable[[], datetime.datetime] | None = None,
+    superoffice: RealSuperOffice | None = None,
 ) -> RunningStack:
     """Start the stack and return once every part answers.
 
@@ -199,6 +238,8 @@ def start_local_stack(
     - `serve_http` / `event_sources`: the HTTP API / the schedules and SQS pollers.
     - `write_stack_json`: record the running stack in `<state dir>/stack.json`.
     - `schedule_clock`: the schedules' clock (UTC); tests pass a fast one.
+    - `superoffice`: sign in against a real SuperOffice environment (SOD, Stage) with that
+      app's credentials instead of the simulator (which still runs, unused).
     """
     ports = ports or StackPorts()
     state_dir = (state_dir or defaults.local_state_dir()).resolve()
@@ -223,16 +264,20 @@ def start_local_stack(
             local_base_url=simulator.base_url,
         )
         credentials = load_or_create_app_credentials(state_dir)
+        secret_values = {
+            "client_secret": credentials.client_secret,
+            "private_key": credentials.private_key_xml,
+            "session_keys": load_or_create_session_keys(state_dir),
+        }
+        if superoffice is not None:
+            parameters.update(superoffice.parameters())
+            secret_values.update(superoffice.secret_values())
         draft = load_template(template_path, parameters=parameters, names=names)
         clients = _clients(dynamodb.endpoint, moto.endpoint, names.region)
         physical_ids = provision(
             draft,
             **clients,
-            secret_values={
-                "client_secret": credentials.client_secret,
-                "private_key": credentials.private_key_xml,
-                "session_keys": load_or_create_session_keys(state_dir),
-            },
+            secret_values=secret_values,
             log=log,
         )
         template = load_template(

@@ -22,6 +22,7 @@ LOCAL_BASE_URL_SETTING = "SUPEROFFICE_LOCAL_BASE_URL"
 CERTIFICATE_SETTING = "SUPEROFFICE_SIGNING_CERTIFICATE"
 APP_BASE_URL_SETTING = "APP_BASE_URL"
 
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
 
@@ -107,5 +108,11 @@ def load_config(env: Mapping[str, str] | None = None) -> AppConfig:
     client_id = _required(source, CLIENT_ID_SETTING)
     if not _CLIENT_ID.match(client_id):
         raise ConfigError(f"{CLIENT_ID_SETTING} does not look like a SuperOffice client id")
-    app_base_url = _base_url(source, APP_BASE_URL_SETTING, allow_http=environment.name == "local")
+    # Plain http only where nothing crosses a network: the local environment, or the app on
+    # a loopback address (a developer's local stack signing in against real SOD).
+    raw_base = source.get(APP_BASE_URL_SETTING, "")
+    loopback = urlsplit(raw_base.strip()).hostname in _LOOPBACK_HOSTS
+    app_base_url = _base_url(
+        source, APP_BASE_URL_SETTING, allow_http=environment.name == "local" or loopback
+    )
     return AppConfig(environment=environment, client_id=client_id, app_base_url=app_base_url)
