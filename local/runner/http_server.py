@@ -13,13 +13,13 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Final
 
+from local.http_handler import DispatchingHandler
 from local.runner.http_exchange import HttpRequest, HttpResponse
 
 HEALTH_PATH: Final = "/_local/health"
-MAX_BODY_BYTES: Final = 10 * 1024 * 1024  # API Gateway's payload limit
 Log = Callable[[str], None]
 Handle = Callable[[HttpRequest], HttpResponse]
 
@@ -64,33 +64,10 @@ class ServingThread:
         self.server.server_close()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(DispatchingHandler):
     server: AppHTTPServer
-    protocol_version = "HTTP/1.1"
     server_version = "LocalHttpApi/1"
     timeout = 120
-    disable_nagle_algorithm = True
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_HEAD(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_PATCH(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def do_OPTIONS(self) -> None:
-        self._dispatch()
 
     def _dispatch(self) -> None:
         started = time.perf_counter()
@@ -117,15 +94,6 @@ class _Handler(BaseHTTPRequestHandler):
         elapsed = (time.perf_counter() - started) * 1000
         self.server.log(f"{self.command} {self.path} {response.status} {elapsed:.0f}ms")
         self._send(response)
-
-    def _read_body(self) -> bytes | None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            return None
-        if length < 0 or length > MAX_BODY_BYTES:
-            return None
-        return self.rfile.read(length) if length else b""
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)

@@ -15,13 +15,14 @@ import time
 import traceback
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from local import defaults
 from local.app_credentials import load_or_create_app_credentials
+from local.http_handler import DispatchingHandler
 from local.simulator.app import build_router
 from local.simulator.apps import app_from_credentials
 from local.simulator.context import SimulatorContext
@@ -38,7 +39,6 @@ from local.superid_keys import load_or_create_signing_key
 
 LogSink = Callable[[str], None]
 # Request bodies larger than this are refused; nothing SuperOffice receives comes close.
-MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 def write_to_stderr(line: str) -> None:
@@ -144,39 +144,14 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
+class _RequestHandler(DispatchingHandler):
     server: SimulatorHTTPServer
-    protocol_version = "HTTP/1.1"
     server_version = "SuperOfficeSimulator/1"
     # An idle keep-alive connection must not hold its thread forever.
     timeout = 60
-    # Headers and body go out in separate writes; with Nagle's algorithm on, the body
-    # waits for the client's delayed ACK (40 ms per keep-alive request on Linux).
-    disable_nagle_algorithm = True
 
     def version_string(self) -> str:
         return self.server_version
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_HEAD(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_PATCH(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def do_OPTIONS(self) -> None:
-        self._dispatch()
 
     def _dispatch(self) -> None:
         started = time.perf_counter()
@@ -238,18 +213,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 f"{_now()} {request.method} {request.path} failed:\n{traceback.format_exc()}"
             )
             return Response.error(500, "internal_error", "the simulator failed; see its log")
-
-    def _read_body(self) -> bytes | None:
-        """The request body; None when its length is unknown (chunked uploads)."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return None
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            return None
-        if length < 0 or length > MAX_BODY_BYTES:
-            return None
-        return self.rfile.read(length) if length else b""
 
     def _send(self, response: Response) -> None:
         if response.drop_connection:
