@@ -1,0 +1,1 @@
+"""Tenant lifecycle: SuperOffice's customer-state-change notifications and CRM webhooks."""

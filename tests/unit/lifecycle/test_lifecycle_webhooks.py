@@ -1,0 +1,95 @@
+"""CRM webhooks: signature over the raw bytes, rotation, tenant binding, strict parsing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from superoffice_app.lifecycle.webhooks import (
+    BadWebhook,
+    header,
+    parse_event,
+    raw_body,
+    signature_matches,
+)
+from superoffice_app.tokens import Secret
+
+OLD, NEW = Secret("old-secret"), Secret("new-secret")
+
+
+def sign(raw: bytes, secret: str) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
+
+
+def event(**overrides: object) -> bytes:
+    data = {
+        "EventId": "e-1",
+        "Timestamp": "2026-11-22T10:00:00",
+        "Event": "contact.changed",
+        "PrimaryKey": 18,
+        "Entity": "contact",
+        "ContextIdentifier": "Cust12345",
+        "ChangedByAssociateId": 5,
+        "FieldValues": {"name": "Acme"},
+        **overrides,
+    }
+    return json.dumps(data).encode()
+
+
+def test_signature_over_the_raw_bytes_with_either_secret_during_rotation() -> None:
+    raw = event()
+    assert signature_matches(raw, sign(raw, "old-secret"), [NEW, OLD])
+    assert signature_matches(raw, sign(raw, "new-secret"), [NEW, OLD])
+    assert not signature_matches(raw, sign(raw, "other"), [NEW, OLD])
+    assert not signature_matches(raw + b" ", sign(raw, "new-secret"), [NEW])
+    assert not signature_matches(raw, None, [NEW])
+    assert not signature_matches(raw, sign(raw, "new-secret"), [])
+
+
+def test_api_gateway_base64_bodies_are_decoded_before_verifying() -> None:
+    raw = event(FieldValues={"name": "Ærø"})
+    delivered = base64.b64encode(raw).decode()
+    assert raw_body(delivered, is_base64=True) == raw
+    assert signature_matches(raw_body(delivered, is_base64=True), sign(raw, "new-secret"), [NEW])
+    with pytest.raises(BadWebhook):
+        raw_body("!!not base64!!", is_base64=True)
+
+
+def test_headers_are_read_case_insensitively() -> None:
+    assert header({"X-SuperOffice-Signature": "s"}, "x-superoffice-signature") == "s"
+    assert header(None, "x") is None
+
+
+def test_event_is_bound_to_the_urls_tenant_or_the_registration_test() -> None:
+    assert parse_event(event(), path_ctx="Cust12345").primary_key == 18
+    test = parse_event(event(Event="test", ContextIdentifier="Default"), path_ctx="Cust12345")
+    assert test.is_test
+    with pytest.raises(BadWebhook, match="not this URL's tenant"):
+        parse_event(event(ContextIdentifier="Cust99999"), path_ctx="Cust12345")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"[]",
+        event(EventId=""),
+        event(Event=None),
+        event(PrimaryKey="18"),
+        event(FieldValues=[1]),
+    ],
+)
+def test_malformed_events_are_refused(raw: bytes) -> None:
+    with pytest.raises(BadWebhook):
+        parse_event(raw, path_ctx="Cust12345")
+
+
+@given(st.binary(max_size=300), st.text(max_size=60))
+def test_verification_never_raises(raw: bytes, signature: str) -> None:
+    assert signature_matches(raw, signature, [OLD]) in (True, False)
