@@ -17,6 +17,7 @@ import httpx
 
 from superoffice_app.app_secrets import AppSecrets, SecretNames
 from superoffice_app.config import AppConfig, ConfigError
+from superoffice_app.lifecycle.tenant_state import TenantStateStore
 from superoffice_app.onboarding.install import Installation
 from superoffice_app.onboarding.signin import SignIn
 from superoffice_app.onboarding.tickets import StoredTickets
@@ -127,7 +128,9 @@ class Onboarding:
 
     @cached_property
     def state_api(self) -> StateApiClient:
-        return StateApiClient(self.http, self.config.environment, utc_now)
+        return StateApiClient(
+            self.http, self.config.environment, utc_now, store=TenantStateStore(self.tenants)
+        )
 
     @cached_property
     def system_users(self) -> SystemUserClient:

@@ -8,10 +8,11 @@ ask for a fresh answer (``refresh=True``) when SuperOffice says the host is wron
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -93,8 +94,20 @@ def parse_valid_until(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+class StateStore(Protocol):
+    """Where answers are kept between function instances (the tenant's profile)."""
+
+    def load(self, ctx: str) -> tuple[Mapping[str, Any], datetime] | None: ...
+
+    def save(self, ctx: str, answer: Mapping[str, Any], valid_until: datetime) -> None: ...
+
+
 class StateApiClient:
-    """Reads tenant states, keeping each until its ``ValidUntil`` (at most an hour)."""
+    """Reads tenant states, keeping each until its ``ValidUntil`` (at most an hour).
+
+    With a ``store``, an answer one instance fetched serves every other instance until it
+    expires, and each fresh answer is saved there ("the answer stored on the tenant").
+    """
 
     def __init__(
         self,
@@ -103,8 +116,10 @@ class StateApiClient:
         clock: Clock,
         *,
         max_cache_seconds: float = DEFAULT_MAX_CACHE_SECONDS,
+        store: StateStore | None = None,
     ) -> None:
         self._http = http
+        self._store = store
         self._environment = environment
         self._clock = clock
         # A cap on ValidUntil, so a far-future value cannot pin a stale host forever.
@@ -119,8 +134,17 @@ class StateApiClient:
         cached = self._cache.get(ctx)
         if cached is not None and not refresh and now < cached[1]:
             return cached[0]
+        if not refresh and self._store is not None:
+            stored = self._store.load(ctx)
+            if stored is not None and now < stored[1]:
+                state = self._state(ctx, dict(stored[0]))
+                self._cache[ctx] = (state, min(stored[1], now + self._max_cache))
+                return state
         state = self._fetch(ctx, now)
-        self._cache[ctx] = (state, min(state.valid_until, now + self._max_cache))
+        until = min(state.valid_until, now + self._max_cache)
+        self._cache[ctx] = (state, until)
+        if self._store is not None:
+            self._store.save(ctx, state.raw, until)
         return state
 
     def forget(self, ctx: str) -> None:
