@@ -7,6 +7,7 @@ puts them together. All in-memory state lives in one `SimulatorState`.
 
 from local.simulator.apps import RegisteredApp, app_from_credentials
 from local.simulator.context import SimulatorContext
+from local.simulator.outbound import OutboundSettings
 from local.simulator.server import (
     RunningSimulator,
     SimulatorHTTPServer,
@@ -16,6 +17,7 @@ from local.simulator.server import (
 from local.simulator.state import SimulatorState
 
 __all__ = [
+    "OutboundSettings",
     "RegisteredApp",
     "RunningSimulator",
     "SimulatorContext",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from local.simulator import (
     control,
     control_faults,
+    control_notifications,
+    control_records,
     health,
     state_api,
     superid,
@@ -29,6 +31,8 @@ AREAS = (
     system_user,
     control,
     control_faults,
+    control_notifications,
+    control_records,
     tenant_api,
 )
 

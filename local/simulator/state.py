@@ -16,6 +16,8 @@ from local.simulator.apps import RegisteredApp
 from local.simulator.clock import Clock, system_clock
 from local.simulator.counters import RequestCounters
 from local.simulator.grants import Grants
+from local.simulator.notifications import NotificationLog
+from local.simulator.outbound import OutboundSettings
 from local.simulator.routing import NotFound
 from local.simulator.seed import seed_tenants
 from local.simulator.tenants import Approval, Tenant, canonical_host, canonical_state
@@ -23,17 +25,31 @@ from local.simulator.tickets import Tickets
 
 
 class SimulatorState:
-    def __init__(self, apps: Iterable[RegisteredApp] = (), *, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        apps: Iterable[RegisteredApp] = (),
+        *,
+        clock: Clock = system_clock,
+        outbound: OutboundSettings | None = None,
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
+        # Configuration of calls to the apps, like the apps themselves: kept by reset().
+        self.outbound = outbound or OutboundSettings()
+        self.notifications = NotificationLog(self.lock)
         self._apps: dict[str, RegisteredApp] = {}
+        self._tenants: dict[str, Tenant] = {}
         for app in apps:
             self.register_app(app)
         self._seed()
 
     def _seed(self) -> None:
         with self.lock:
+            for tenant in self._tenants.values():
+                # Stops the old tenants' webhook workers before their next attempt.
+                tenant.webhooks.clear()
             self._tenants = {tenant.ctx.lower(): tenant for tenant in seed_tenants()}
+            self.notifications.clear()
             self.grants = Grants(self.lock, self.clock)
             self.tickets = Tickets(self.lock, self.clock)
             self.counters = RequestCounters(self.lock)
@@ -42,9 +58,11 @@ class SimulatorState:
         return self.clock()
 
     def reset(self) -> None:
-        """Back to the seeded tenants: approvals, codes, tokens, tickets, faults, counters gone.
+        """Back to the seeded tenants: approvals, codes, tokens, tickets, faults, counters,
+        webhooks, records and the notification log gone.
 
-        Registered apps stay: they are configuration, not tenant state.
+        Registered apps, their notification URLs and the outbound settings stay: they are
+        configuration, not tenant state.
         """
         self._seed()
 

@@ -7,7 +7,7 @@ In this order, as a request meets SuperOffice's front door and then the tenant's
 4. tenant not running: 503 (404 once deleted);
 5. credentials: `SOTicket` + `SO-AppToken` (system user) or `Bearer` (signed-in user):
    401 without a valid ticket or token for this tenant, 403 with a wrong app token;
-6. the resource, under the state lock.
+6. the resource, under the state lock (webhook saves take it themselves: they call the app).
 Every request for a known tenant is counted (area `rest`), whatever its answer.
 """
 
@@ -24,9 +24,10 @@ from local.simulator import (
     rest_principal,
     rest_udefs,
     rest_web_panels,
+    rest_webhooks,
 )
 from local.simulator.context import SimulatorContext
-from local.simulator.rest import Principal, RestCall, RestHandler
+from local.simulator.rest import Principal, RestCall, RestHandler, runs_unlocked
 from local.simulator.routing import (
     HTTPError,
     MethodNotAllowed,
@@ -40,7 +41,14 @@ from local.simulator.so_errors import so_error
 from local.simulator.tenants import Tenant
 
 # Web panels before lists: see rest_web_panels.
-RESOURCES: Final = (rest_principal, rest_web_panels, rest_lists, rest_udefs, rest_preferences)
+RESOURCES: Final = (
+    rest_principal,
+    rest_web_panels,
+    rest_lists,
+    rest_udefs,
+    rest_preferences,
+    rest_webhooks,
+)
 METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
 NUMBERED_PATH: Final = "/{host}/{ctx}/api/{rest*}"
 UNNUMBERED_PATH: Final = "/{ctx}/api/{rest*}"
@@ -153,6 +161,8 @@ class _Gate:
             state=state,
         )
         try:
+            if runs_unlocked(handler):
+                return handler(call)
             with state.lock:
                 return handler(call)
         except HTTPError as error:

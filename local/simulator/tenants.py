@@ -14,7 +14,9 @@ from typing import Any, Final
 from local.id_tokens import LocalUser
 from local.simulator.faults import FaultQueue
 from local.simulator.items import TenantItems
+from local.simulator.records import Records
 from local.simulator.routing import BadRequest
+from local.simulator.webhooks import Webhooks
 
 # The State values of the state API (protocol section 4).
 TENANT_STATES: Final = (
@@ -97,6 +99,9 @@ class Tenant:
     # After a publish, `GET .../UdefLayout/Publish` answers true this long.
     publish_busy_seconds: float = 0.0
     publish_busy_until: float = 0.0
+    # Not part of `items`: a sandbox clone copies items but has no webhooks, its own data.
+    webhooks: Webhooks = field(default_factory=Webhooks)
+    records: Records = field(default_factory=Records)
 
     @property
     def is_running(self) -> bool:

@@ -59,7 +59,7 @@ def session_ring() -> SessionKeyRing:
 
 
 @pytest.fixture
-def handler(  # noqa: PLR0917 - pytest fixtures arrive as parameters
+def handler(
     monkeypatch: pytest.MonkeyPatch,
     aws_services: Any,
     tenants_table: DynamoTable,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sim_driver import SuperIdDriver, SystemUserDriver
+from sim_driver import AppReceiver, SuperIdDriver, SystemUserDriver
 
 from local.app_credentials import AppCredentials, load_or_create_app_credentials
 from local.simulator import RunningSimulator, start_simulator
@@ -55,3 +55,11 @@ def superid(client: httpx.Client, app_credentials: AppCredentials) -> SuperIdDri
 @pytest.fixture
 def system_user(client: httpx.Client, app_credentials: AppCredentials) -> SystemUserDriver:
     return SystemUserDriver(client, app_credentials)
+
+
+@pytest.fixture
+def receiver() -> Iterator[AppReceiver]:
+    """The app's side of notifications and webhooks, on a free port."""
+    app = AppReceiver()
+    yield app
+    app.close()

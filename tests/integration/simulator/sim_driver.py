@@ -1,4 +1,5 @@
-"""Drives the simulator over HTTP the way a partner app and a browser do.
+"""Drives the simulator over HTTP the way a partner app and a browser do, and plays the
+app's receiving side (notifications, webhooks) with `AppReceiver`.
 
 Written from the contract, not from the simulator's code: the sign-in form is read from
 the served HTML, signatures are made here with the app's private key from its RSA XML.
@@ -7,10 +8,15 @@ the served HTML, signatures are made here with the app's private key from its RS
 from __future__ import annotations
 
 import base64
+import collections
 import datetime
 import functools
 import hashlib
+import http.server
+import json
 import secrets
+import threading
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -249,3 +255,91 @@ class SystemUserDriver:
             "SO-AppToken": self.credentials.client_secret,
             "Accept": "application/json",
         }
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the simulated SuperOffice made to the app."""
+
+    path: str
+    # Header names lower-cased: SuperOffice's casing is not something to rely on.
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class AppReceiver:
+    """A tiny HTTP server playing the app's notification and webhook endpoints.
+
+    Answers 200 unless told otherwise: `answer(status, ...)` queues statuses for the next
+    requests, `default_status` answers the rest.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.default_status = 200
+        self._queued: collections.deque[int] = collections.deque()
+        self._condition = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                status = receiver._record(Received(self.path, headers, body))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        # A short poll interval: shutdown() waits for one, once per test.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def answer(self, *statuses: int) -> None:
+        with self._condition:
+            self._queued.extend(statuses)
+
+    def _record(self, received: Received) -> int:
+        with self._condition:
+            self.requests.append(received)
+            self._condition.notify_all()
+            return self._queued.popleft() if self._queued else self.default_status
+
+    def wait_for(self, count: int, path: str | None = None, timeout: float = 5) -> list[Received]:
+        """The first `count` requests (to `path`), waiting up to `timeout` seconds for them."""
+
+        def matching() -> list[Received]:
+            return [r for r in self.requests if path is None or r.path == path]
+
+        with self._condition:
+            self._condition.wait_for(lambda: len(matching()) >= count, timeout)
+            found = matching()
+        assert len(found) >= count, f"{len(found)} of {count} requests arrived: {found}"
+        return found[:count]
+
+    def settle(self, quiet: float = 0.2) -> list[Received]:
+        """All requests, once none arrived for `quiet` seconds."""
+        seen = -1
+        while seen != len(self.requests):
+            seen = len(self.requests)
+            time.sleep(quiet)
+        return list(self.requests)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

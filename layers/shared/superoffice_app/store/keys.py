@@ -59,7 +59,10 @@ LOGIN_SK: Final = "LOGIN"
 
 # The secrets a tenant may hold: the install-time system token, the system user's ticket
 # (cached across function instances), an OAuth refresh token, the CRM webhooks' secret.
-SECRET_NAMES: Final = frozenset({"system_token", "ticket", "refresh_token", "webhook_secret"})
+# webhook_secret_previous: the secret still accepted while a rotation is under way.
+SECRET_NAMES: Final = frozenset(
+    {"system_token", "ticket", "refresh_token", "webhook_secret", "webhook_secret_previous"}
+)
 
 # Sort keys may be 1024 bytes; the longest prefix is 12.
 _MAX_KEY_PART: Final = 512

@@ -1,0 +1,192 @@
+"""NotificationWebhookFunction: SuperOffice's customer-state-change notifications and CRM
+record webhooks.
+
+Thin: verify, deduplicate (Powertools idempotency with explicit key fields and a stable
+key prefix), hand to the layer's lifecycle services, answer at once. A bad or missing
+token or signature is 401 and changes nothing; a malformed body is 400 with a message.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+)
+
+from superoffice_app.config import ConfigError, load_config
+from superoffice_app.lifecycle.notifications import BadNotification, parse_notification
+from superoffice_app.lifecycle.service import (
+    NotificationService,
+    SqsFollowUps,
+    WebhookService,
+)
+from superoffice_app.lifecycle.webhooks import (
+    SIGNATURE_HEADER,
+    BadWebhook,
+    header,
+    parse_event,
+    raw_body,
+    signature_matches,
+)
+from superoffice_app.store import DynamoTable, SecretBox, TenantStore
+from superoffice_app.tokens import KeySet, RemoteKeySet, StateChangeTokenValidator, TokenError
+
+logger = Logger()
+app = APIGatewayHttpResolver()
+CONFIG = load_config()
+
+
+def _setting(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set")
+    return value
+
+
+TENANTS_TABLE = _setting("TENANTS_TABLE")
+IDEMPOTENCY_TABLE = _setting("IDEMPOTENCY_TABLE")
+SYNC_QUEUE_URL = _setting("SYNC_QUEUE_URL")
+APP_KEY_ID = _setting("APP_KEY_ID")
+
+import boto3  # noqa: E402 - after the settings, so a misconfiguration fails before imports
+
+_tenants = TenantStore(
+    DynamoTable(client=boto3.client("dynamodb"), name=TENANTS_TABLE),
+    SecretBox(boto3.client("kms"), APP_KEY_ID),
+)
+_queue = SqsFollowUps(boto3.client("sqs"), SYNC_QUEUE_URL)
+_environment = CONFIG.environment
+NOTIFICATIONS = NotificationService(
+    _tenants,
+    StateChangeTokenValidator(
+        _environment.issuer,
+        RemoteKeySet(_environment.jwks_url, KeySet.from_jwks(_environment.published_jwks())),
+    ),
+    _queue,
+)
+WEBHOOKS = WebhookService(_tenants, _queue)
+
+_persistence = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE)
+# The same notification (tenant, type, token) or webhook event (tenant, EventId) is
+# applied once; the stored key is a hash, so no token is kept in the table.
+NOTIFICATION_IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath="[ContextIdentifier, ChangeType, Token]",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=7 * 24 * 3600,
+)
+WEBHOOK_IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath="[ctx, EventId]",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=7 * 24 * 3600,
+)
+
+
+def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type="application/json", body=body)
+
+
+def _raw() -> bytes:
+    event = app.current_event
+    return raw_body(event.get("body"), is_base64=bool(event.get("isBase64Encoded")))
+
+
+@idempotent_function(
+    data_keyword_argument="body",
+    persistence_store=_persistence,
+    config=NOTIFICATION_IDEMPOTENCY,
+    key_prefix="superoffice-app.tenant-state",
+)
+def _apply_notification(body: dict[str, Any], raw: bytes) -> dict[str, Any]:
+    outcome = NOTIFICATIONS.handle(parse_notification(raw))
+    return {"applied": outcome.applied, "reason": outcome.reason, "follow_up": outcome.follow_up}
+
+
+@app.post("/notifications/tenant-state")
+def tenant_state() -> Response[dict[str, Any]]:
+    try:
+        raw = _raw()
+        notification = parse_notification(raw)
+    except (BadNotification, BadWebhook) as error:
+        return _json(400, {"message": str(error)})
+    NOTIFICATION_IDEMPOTENCY.register_lambda_context(app.lambda_context)
+    try:
+        result = _apply_notification(
+            body={
+                "ContextIdentifier": notification.ctx,
+                "ChangeType": notification.change_type,
+                "Token": notification.token,
+            },
+            raw=raw,
+        )
+    except TokenError as error:
+        logger.warning(
+            "notification refused", extra={"ctx": notification.ctx, "reason": str(error)}
+        )
+        return _json(401, {"message": "the notification's token is not valid"})
+    except IdempotencyAlreadyInProgressError:
+        return _json(202, {"message": "this notification is being applied"})
+    logger.info(
+        "notification",
+        extra={"ctx": notification.ctx, "change_type": notification.change_type, **result},
+    )
+    return _json(200, result)
+
+
+@idempotent_function(
+    data_keyword_argument="key",
+    persistence_store=_persistence,
+    config=WEBHOOK_IDEMPOTENCY,
+    key_prefix="superoffice-app.crm-webhook",
+)
+def _apply_webhook(key: dict[str, Any], raw: bytes) -> dict[str, Any]:
+    outcome = WEBHOOKS.handle(parse_event(raw, path_ctx=key["ctx"]))
+    return {"queued": outcome.applied, "reason": outcome.reason}
+
+
+@app.post("/webhooks/crm/<ctx>")
+def crm_webhook(ctx: str) -> Response[dict[str, Any]]:
+    try:
+        raw = _raw()
+    except BadWebhook as error:
+        return _json(400, {"message": str(error)})
+    signature = header(app.current_event.headers, SIGNATURE_HEADER)
+    if not signature_matches(raw, signature, WEBHOOKS.secrets(ctx)):
+        logger.warning("webhook refused: bad signature", extra={"ctx": ctx})
+        return _json(401, {"message": "the signature does not match"})
+    try:
+        event = parse_event(raw, path_ctx=ctx)
+    except BadWebhook as error:
+        return _json(400, {"message": str(error)})
+    if event.is_test:
+        return _json(200, {"message": "registration test received"})
+    WEBHOOK_IDEMPOTENCY.register_lambda_context(app.lambda_context)
+    try:
+        result = _apply_webhook(key={"ctx": ctx, "EventId": event.event_id}, raw=raw)
+    except IdempotencyAlreadyInProgressError:
+        return _json(202, {"message": "this event is being handled"})
+    return _json(200, result)
+
+
+@app.not_found
+def not_found(_: Exception) -> Response[dict[str, Any]]:
+    return _json(404, {"message": "not found"})
+
+
+@app.exception_handler(Exception)
+def unexpected(error: Exception) -> Response[dict[str, Any]]:
+    logger.error("unexpected error", extra={"error_type": type(error).__name__})
+    return _json(500, {"message": "internal error; SuperOffice may deliver again"})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
