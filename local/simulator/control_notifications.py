@@ -36,6 +36,13 @@ def _token_kind(body: dict[str, Any]) -> str:
     return str(kind)
 
 
+def _issued_ago(body: dict[str, Any]) -> float:
+    value = body.get("tokenIssuedSecondsAgo", 0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 86400:
+        raise BadRequest("tokenIssuedSecondsAgo must be a number from 0 to 86400")
+    return float(value)
+
+
 def _client_id(body: dict[str, Any]) -> str | None:
     client_id = body.get("clientId")
     if client_id is not None and (not isinstance(client_id, str) or not client_id):
@@ -63,6 +70,7 @@ def register(router: Router, context: SimulatorContext) -> None:
                     client_id=client_id,
                     token_kind=kind,
                     hold=hold,
+                    issued_seconds_ago=_issued_ago(body),
                 )
             return Response.json(
                 {
@@ -81,7 +89,13 @@ def register(router: Router, context: SimulatorContext) -> None:
         with state.lock:
             tenant = state.tenant(request.path_parameters["ctx"])
             made = notify(
-                context, tenant, change_type, client_id=client_id, token_kind=kind, hold=hold
+                context,
+                tenant,
+                change_type,
+                client_id=client_id,
+                token_kind=kind,
+                hold=hold,
+                issued_seconds_ago=_issued_ago(body),
             )
             return Response.json([entry.to_json() for entry in made], status=201)
 

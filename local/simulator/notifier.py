@@ -25,8 +25,13 @@ def notify(
     client_id: str | None = None,
     token_kind: str = VALID,
     hold: bool = False,
+    issued_seconds_ago: float = 0,
 ) -> list[Notification]:
-    """Make (and unless `hold`, send) the notification for every app, or only `client_id`."""
+    """Make (and unless `hold`, send) the notification for every app, or only `client_id`.
+
+    `issued_seconds_ago` backdates the token's `iat`: apps order notifications by it, and
+    tests want a definite order without waiting for the clock to tick over a second.
+    """
     state = context.state
     with state.lock:
         apps = state.apps()
@@ -38,7 +43,7 @@ def notify(
             context.signing_key,
             issuer=context.base_url,
             ctx=tenant.ctx,
-            now=state.now(),
+            now=state.now() - issued_seconds_ago,
             kind=token_kind,
         )
         body = notification_body(change_type, tenant.ctx, tenant.version, token, tenant.host)

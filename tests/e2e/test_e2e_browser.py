@@ -156,7 +156,9 @@ def test_an_administrator_installs_and_uninstalls_in_a_browser(
     journey.photograph("superid-sign-in")
 
     sign_in_as_administrator(page)
-    expect(page).to_have_url(f"{app}/tenants/{CTX}")
+    # The callback installs the app: a token exchange, the state API, the system user and
+    # a dozen provisioning calls, each function in a fresh process locally.
+    expect(page).to_have_url(f"{app}/tenants/{CTX}", timeout=ACTION_TIMEOUT_MS)
     management_page_shows_the_installation(page)
     journey.photograph("management-page")
 

@@ -137,7 +137,8 @@ def test_upgrade_finishes_quietly(client: httpx.Client, app: AppReceiver) -> Non
 
 
 def test_duplicate_and_late_notifications(client: httpx.Client, app: AppReceiver) -> None:
-    held = change(client, {"change": "Suspend", "hold": True})["notifications"][0]
+    suspend = {"change": "Suspend", "hold": True, "tokenIssuedSecondsAgo": 30}
+    held = change(client, suspend)["notifications"][0]
     assert held["held"] is True
     change(client, {"change": "Resume"})
     app.wait_for(1, PATH)
@@ -145,6 +146,8 @@ def test_duplicate_and_late_notifications(client: httpx.Client, app: AppReceiver
     assert late.status_code == 202
     arrived = app.wait_for(2, PATH)
     assert [r.json()["ChangeType"] for r in arrived] == [3, 2]  # Suspend arrives after Resume
+    resume_claims, suspend_claims = (verify(client, r.json()["Token"]) for r in arrived)
+    assert suspend_claims["iat"] <= resume_claims["iat"] - 30  # older, as the app can tell
     again = client.post(f"/_control/notifications/{held['id']}/send")
     assert again.status_code == 202
     third = app.wait_for(3, PATH)[2]
@@ -202,6 +205,7 @@ def test_bad_change_requests(client: httpx.Client, app: AppReceiver) -> None:
         {"change": "Move"},
         {"change": "Suspend", "token": "weird"},
         {"change": "Suspend", "sandboxClone": True},
+        {"change": "Suspend", "tokenIssuedSecondsAgo": -1},
     ):
         assert client.post(f"{CONTROL}/changes", json=body).status_code == 400, body
     assert (
