@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from local.naming import LocalNames
+from local.runner.background import BackgroundLoop
 from local.runner.schedule_expressions import Schedule, parse_schedule
 from local.template import FunctionSpec, TemplateError
 
@@ -94,7 +95,7 @@ def eventbridge_event(
     }
 
 
-class Scheduler:
+class Scheduler(BackgroundLoop):
     """Fires every scheduled event on time until `stop()`."""
 
     def __init__(
@@ -111,18 +112,10 @@ class Scheduler:
         self._invoke = invoke
         self._log = log
         self._clock = clock
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
+        super().__init__("scheduler")
 
     def start(self) -> Scheduler:
-        if self.events:
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        return super().start() if self.events else self
 
     def _run(self) -> None:
         started = self._clock()

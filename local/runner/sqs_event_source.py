@@ -17,13 +17,13 @@ queue; moto's SQS does that on receive, exactly as SQS itself does.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from local.naming import LocalNames
+from local.runner.background import BackgroundLoop
 from local.template import FunctionSpec, TemplateError
 
 SQS_EVENT_TYPE: Final = "SQS"
@@ -129,7 +129,7 @@ def succeeded_records(
     return [record for record in records if record["messageId"] not in failed]
 
 
-class SqsPoller:
+class SqsPoller(BackgroundLoop):
     """One mapping's poller thread: receive, batch, invoke, delete what succeeded."""
 
     def __init__(
@@ -146,19 +146,7 @@ class SqsPoller:
         self._region = region
         self._invoke = invoke
         self._log = log
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"sqs-{mapping.function_id}", daemon=True
-        )
-
-    def start(self) -> SqsPoller:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        super().__init__(f"sqs-{mapping.function_id}")
 
     def _run(self) -> None:
         while not self._stopped.is_set():

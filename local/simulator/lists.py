@@ -16,7 +16,8 @@ FIRST_CUSTOM_LIST_ID: Final = 100
 FIRST_ITEM_ID: Final = 1000
 
 
-def list_definition(list_id: int, body: dict[str, Any], *, custom: bool) -> dict[str, Any]:
+def _common_fields(identity: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Name, tooltip, deleted and rank: what a list and a list item have alike."""
     name = body.get("Name")
     if not isinstance(name, str) or not name.strip():
         raise BadRequest("Name must be a non-empty string")
@@ -24,33 +25,30 @@ def list_definition(list_id: int, body: dict[str, Any], *, custom: bool) -> dict
     if not isinstance(tooltip, str):
         raise BadRequest("Tooltip must be a string")
     return {
-        "Id": list_id,
+        "Id": identity,
         "Name": name.strip(),
         "Tooltip": tooltip,
         "Deleted": bool(body.get("Deleted", False)),
         "Rank": _number(body.get("Rank", 0), "Rank"),
+    }
+
+
+def list_definition(list_id: int, body: dict[str, Any], *, custom: bool) -> dict[str, Any]:
+    common = _common_fields(list_id, body)
+    return {
+        **common,
         "IsCustomList": custom,
         "IsMDOList": bool(body.get("IsMDOList", True)),
         "UseGroupsAndHeadings": bool(body.get("UseGroupsAndHeadings", False)),
-        "ListType": f"udlist{list_id}" if custom else str(body.get("ListType") or name.lower()),
+        "ListType": f"udlist{list_id}"
+        if custom
+        else str(body.get("ListType") or common["Name"].lower()),
         "InUseByUserDefinedFields": bool(body.get("InUseByUserDefinedFields", False)),
     }
 
 
 def list_item(item_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    name = body.get("Name")
-    if not isinstance(name, str) or not name.strip():
-        raise BadRequest("Name must be a non-empty string")
-    tooltip = body.get("Tooltip") or ""
-    if not isinstance(tooltip, str):
-        raise BadRequest("Tooltip must be a string")
-    return {
-        "Id": item_id,
-        "Name": name.strip(),
-        "Tooltip": tooltip,
-        "Deleted": bool(body.get("Deleted", False)),
-        "Rank": _number(body.get("Rank", 0), "Rank"),
-    }
+    return _common_fields(item_id, body)
 
 
 @dataclass
