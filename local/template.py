@@ -83,6 +83,8 @@ class FunctionSpec:
     # Layers given by ARN (published elsewhere); locally their content is not available.
     external_layers: tuple[str, ...]
     events: Mapping[str, Any]
+    # ReservedConcurrentExecutions: the runner polls a function's queues this many ways.
+    reserved_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ _KINDS: Final[Mapping[str, _ResourceKind]] = {
     "AWS::ApiGatewayV2::Api": _API_KIND,
     "AWS::IAM::Role": _ResourceKind("iam", "RoleName", "name", "role/{name}", regional=False),
     "AWS::Events::Rule": _ResourceKind("events", "Name", "name", "rule/{name}"),
+    "AWS::Events::EventBus": _ResourceKind("events", "Name", "name", "event-bus/{name}"),
     "AWS::Scheduler::Schedule": _ResourceKind(
         "scheduler", "Name", "name", "schedule/default/{name}"
     ),
@@ -253,6 +256,14 @@ class Template:
             layers=layers,
             external_layers=external_layers,
             events=MappingProxyType(_mapping(properties.get("Events"), f"{logical_id} Events")),
+            reserved_concurrency=(
+                self._integer(
+                    properties["ReservedConcurrentExecutions"],
+                    f"{logical_id} ReservedConcurrentExecutions",
+                )
+                if "ReservedConcurrentExecutions" in properties
+                else None
+            ),
         )
 
     def physical_name(self, logical_id: str) -> str:

@@ -28,6 +28,7 @@ def aws_environment(
         "AWS_ENDPOINT_URL_KMS": moto,
         "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto,
         "AWS_ENDPOINT_URL_SQS": moto,
+        "AWS_ENDPOINT_URL_EVENTBRIDGE": moto,
         "AWS_ACCESS_KEY_ID": access_key,
         "AWS_SECRET_ACCESS_KEY": access_key,
         "AWS_DEFAULT_REGION": region,

@@ -5,6 +5,8 @@
   the persistent-key launcher gives it the same id and key material at every start;
 - `AWS::KMS::Alias`: created, or pointed at its key again;
 - `AWS::SQS::Queue`: dead-letter queues before the queues that redrive to them;
+- `AWS::Events::EventBus`: in moto (what is published there is kept only if a rule
+  routes it somewhere: tests and the demo add a rule to an SQS queue to look);
 - the app's secrets named by the template parameters in `SECRET_PARAMETERS`.
 
 Everything is idempotent: a restart on the same state finds tables and recreates what moto
@@ -13,6 +15,7 @@ forgot. The result maps logical ids to physical ids for `load_template(physical_
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -24,6 +27,7 @@ from local.template import Template, TemplateError
 KMS_KEY: Final = "AWS::KMS::Key"
 KMS_ALIAS: Final = "AWS::KMS::Alias"
 SQS_QUEUE: Final = "AWS::SQS::Queue"
+EVENT_BUS: Final = "AWS::Events::EventBus"
 # Template parameter naming a secret -> which local credential fills it.
 SECRET_PARAMETERS: Final = {
     "ClientSecretName": "client_secret",
@@ -60,6 +64,7 @@ def provision(
     secretsmanager: Any,
     secret_values: Mapping[str, str],
     log: Log,
+    events: Any = None,
 ) -> dict[str, str]:
     """Create everything; return logical id -> physical id (tables, keys, queues)."""
     physical_ids: dict[str, str] = {}
@@ -68,7 +73,20 @@ def provision(
     create_aliases(kms, template)
     physical_ids.update(create_queues(sqs, template))
     put_secrets(secretsmanager, template, secret_values)
+    if events is not None:
+        physical_ids.update(create_event_buses(events, template))
     return physical_ids
+
+
+def create_event_buses(events: Any, template: Template) -> dict[str, str]:
+    created: dict[str, str] = {}
+    for logical_id, resource in sorted(template.resources_of_type(EVENT_BUS).items()):
+        properties = template.resolve(resource.get("Properties") or {}, logical_id)
+        name = str(properties.get("Name") or template.physical_name(logical_id))
+        with contextlib.suppress(events.exceptions.ResourceAlreadyExistsException):
+            events.create_event_bus(Name=name)
+        created[logical_id] = name
+    return created
 
 
 def create_keys(kms: Any, template: Template) -> dict[str, str]:

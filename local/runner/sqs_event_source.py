@@ -44,6 +44,12 @@ class SqsMapping:
     batch_size: int
     batching_window_seconds: float
     report_batch_item_failures: bool
+    # Pollers working the queue at once: the function's reserved concurrency, at most
+    # MAX_POLLERS (each invocation is a process locally).
+    pollers: int = 1
+
+
+MAX_POLLERS: Final = 4
 
 
 def sqs_mappings(functions: Mapping[str, FunctionSpec], names: LocalNames) -> list[SqsMapping]:
@@ -70,6 +76,7 @@ def sqs_mappings(functions: Mapping[str, FunctionSpec], names: LocalNames) -> li
                     ),
                     report_batch_item_failures=REPORT_BATCH_ITEM_FAILURES
                     in (properties.get("FunctionResponseTypes") or []),
+                    pollers=max(1, min(MAX_POLLERS, function.reserved_concurrency or 1)),
                 )
             )
     return found

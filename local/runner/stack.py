@@ -339,16 +339,22 @@ def start_local_stack(
             sqs_client = clients["sqs"]
             mappings = sqs_mappings(functions, names)
             for mapping in mappings:
-                poller = SqsPoller(
-                    mapping, sqs=sqs_client, region=names.region, invoke=invoke_ok, log=log
-                )
-                stack._stop_actions.append(poller.start().stop)
+                for _ in range(mapping.pollers):
+                    poller = SqsPoller(
+                        mapping, sqs=sqs_client, region=names.region, invoke=invoke_ok, log=log
+                    )
+                    stack._stop_actions.append(poller.start().stop)
             stack._extra_health["schedules"] = [
                 {"function": s.function_id, "event": s.event_name, "expression": s.expression}
                 for s in schedules
             ]
             stack._extra_health["sqs"] = [
-                {"function": m.function_id, "queue": m.queue_url, "batchSize": m.batch_size}
+                {
+                    "function": m.function_id,
+                    "queue": m.queue_url,
+                    "batchSize": m.batch_size,
+                    "pollers": m.pollers,
+                }
                 for m in mappings
             ]
         if write_stack_json:
@@ -448,6 +454,7 @@ def _clients(dynamodb: str, moto: str, region: str) -> dict[str, Any]:
         "kms": client("kms", moto),
         "sqs": client("sqs", moto),
         "secretsmanager": client("secretsmanager", moto),
+        "events": client("events", moto),
     }
 
 

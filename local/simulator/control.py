@@ -16,11 +16,14 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from local.simulator.apps import RegisteredApp
 from local.simulator.bodies import json_object
 from local.simulator.context import SimulatorContext
+from local.simulator.records import ENTITIES, canonical_entity
 from local.simulator.routing import BadRequest, Request, Response, Router
 from local.simulator.tenants import Tenant
 
 PREFIX: Final = "/_control"
 TENANT: Final = PREFIX + "/tenants/{ctx}"
+# Seeded-style records a new tenant may ask for, per entity (bulk creation makes more).
+MAX_NEW_TENANT_RECORDS: Final = 10_000
 
 
 def register(router: Router, context: SimulatorContext) -> None:
@@ -40,6 +43,26 @@ def register(router: Router, context: SimulatorContext) -> None:
     def list_tenants(_request: Request) -> Response:
         with state.lock:
             return Response.json([tenant_summary(tenant) for tenant in state.tenants()])
+
+    def add_tenant(request: Request) -> Response:
+        body = json_object(request)
+        ctx = body.get("ctx")
+        if not isinstance(ctx, str):
+            raise BadRequest('give the new tenant as {"ctx": "Cust20001"}')
+        company_name = body.get("companyName", f"Company {ctx}")
+        if not isinstance(company_name, str) or not company_name.strip():
+            raise BadRequest("companyName must be a non-empty string")
+        tenant = state.add_tenant(
+            ctx, company_name.strip(), body.get("host", "sod2"), record_counts(body)
+        )
+        with state.lock:
+            answer = {
+                **tenant_summary(tenant),
+                "endpoint": context.tenant_endpoint(tenant.host, tenant.ctx),
+                "api": context.tenant_api(tenant.host, tenant.ctx),
+                "records": tenant.records.counts(),
+            }
+        return Response.json(answer, status=201)
 
     def get_tenant(request: Request) -> Response:
         with state.lock:
@@ -102,6 +125,7 @@ def register(router: Router, context: SimulatorContext) -> None:
         return Response.json(app_summary(app), status=201)
 
     router.add("GET", PREFIX + "/tenants", list_tenants)
+    router.add("POST", PREFIX + "/tenants", add_tenant)
     router.add("GET", TENANT, get_tenant)
     router.add("PUT", TENANT + "/state", set_state)
     router.add("PUT", TENANT + "/host", move)
@@ -112,6 +136,25 @@ def register(router: Router, context: SimulatorContext) -> None:
     router.add("POST", PREFIX + "/reset", reset)
     router.add("GET", PREFIX + "/apps", list_apps)
     router.add("POST", PREFIX + "/apps", register_app)
+
+
+def record_counts(body: dict[str, Any]) -> dict[str, int]:
+    """`{"contact": 5}`: how many seeded-style records of each entity a new tenant gets."""
+    counts = body.get("records", {})
+    if not isinstance(counts, dict):
+        raise BadRequest('records must be an object such as {"contact": 5}')
+    checked = {}
+    for entity, count in counts.items():
+        if (
+            not isinstance(count, int)
+            or isinstance(count, bool)
+            or not 0 <= count <= MAX_NEW_TENANT_RECORDS
+        ):
+            raise BadRequest(f"records.{entity} must be a whole number from 0 to 10000")
+        if entity.strip().lower() not in ENTITIES:
+            raise BadRequest(f"records: unknown entity {entity!r} (one of {', '.join(ENTITIES)})")
+        checked[canonical_entity(entity)] = count
+    return checked
 
 
 def tenant_summary(tenant: Tenant) -> dict[str, Any]:
@@ -157,7 +200,8 @@ def describe_tenant(context: SimulatorContext, tenant: Tenant) -> dict[str, Any]
         "systemTokenPresent": bool(default and default["systemTokenPresent"]),
         "apps": apps,
         "items": tenant.items.snapshot(),
-        "faults": tenant.faults.pending(),
+        "records": tenant.records.counts(),
+        "faults": tenant.faults.pending(state.now()),
         "systemUserErrors": list(tenant.system_user_errors),
         "publishBusySeconds": tenant.publish_busy_seconds,
         "counters": state.counters.snapshot(tenant.ctx),

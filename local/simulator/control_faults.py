@@ -25,7 +25,7 @@ def register(router: Router, context: SimulatorContext) -> None:
         return state.tenant(request.path_parameters["ctx"])
 
     def faults_answer(tenant: Tenant) -> Response:
-        return Response.json({"ctx": tenant.ctx, "faults": tenant.faults.pending()})
+        return Response.json({"ctx": tenant.ctx, "faults": tenant.faults.pending(state.now())})
 
     def list_faults(request: Request) -> Response:
         with state.lock:
@@ -35,7 +35,7 @@ def register(router: Router, context: SimulatorContext) -> None:
         fault = Fault.from_json(json_object(request))
         with state.lock:
             tenant = tenant_of(request)
-            tenant.faults.add(fault)
+            tenant.faults.add(fault, state.now())
             return faults_answer(tenant)
 
     def clear_faults(request: Request) -> Response:

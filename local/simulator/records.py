@@ -1,8 +1,10 @@
-"""A tenant's CRM records: for now just enough to cause webhook events.
+"""A tenant's CRM records: the data webhooks report and archive queries read.
 
-Records are field values by entity and primary key; a change reports which fields it
-changed. Kept apart from `items` (what apps provision), because a sandbox clone copies
-items but has data of its own, and because this store grows into seeded, queryable data.
+Every record has a primary key, `registered` (when it was created) and `updated` (set on
+creation and on every change), both whole seconds since the epoch as SuperOffice keeps
+them, plus free-form field values. A change reports which fields it changed. Kept apart
+from `items` (what apps provision), because a sandbox clone copies items but has data of
+its own. Not thread-safe on its own: the simulator state guards it with its lock.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from local.simulator.routing import BadRequest, NotFound
+from local.simulator.timestamps import format_timestamp
 
 # Main records with webhook events (protocol 6); phone, e-mail, udef tables have none.
 ENTITIES: Final = ("contact", "person", "sale", "project")
+# `{n}` in a bulk creation's string field values becomes the record's running number.
+RUNNING_NUMBER: Final = "{n}"
 
 
 def canonical_entity(name: str) -> str:
@@ -24,6 +29,23 @@ def canonical_entity(name: str) -> str:
     return entity
 
 
+@dataclass(slots=True)
+class Record:
+    primary_key: int
+    # Whole seconds since the epoch (UTC).
+    registered: int
+    updated: int
+    fields: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "primaryKey": self.primary_key,
+            "updated": format_timestamp(self.updated),
+            "registered": format_timestamp(self.registered),
+            "fieldValues": copy.deepcopy(self.fields),
+        }
+
+
 @dataclass(frozen=True)
 class RecordChange:
     entity: str
@@ -31,54 +53,137 @@ class RecordChange:
     # "created", "changed" or "deleted": the event is f"{entity}.{action}".
     action: str
     changes: list[str]
+    # The free-form fields only (the webhook body's FieldValues).
     field_values: dict[str, Any]
+    updated: int
 
     @property
     def event(self) -> str:
         return f"{self.entity}.{self.action}"
 
 
+@dataclass(frozen=True)
+class BulkResult:
+    entity: str
+    created: int
+    first_primary_key: int | None
+    last_primary_key: int | None
+
+
+def _check_names(values: dict[str, Any]) -> None:
+    if not all(isinstance(name, str) and name for name in values):
+        raise BadRequest("field names must be non-empty strings")
+
+
 @dataclass
 class Records:
-    by_entity: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    by_entity: dict[str, dict[int, Record]] = field(
+        default_factory=lambda: {entity: {} for entity in ENTITIES}
+    )
     next_id: dict[str, int] = field(default_factory=dict)
 
+    def of(self, entity: str) -> dict[int, Record]:
+        """The entity's records by primary key (the store itself: do not change it)."""
+        return self.by_entity.setdefault(canonical_entity(entity), {})
+
+    def _new_key(self, entity: str) -> int:
+        records = self.by_entity[entity]
+        return max(self.next_id.get(entity, 1), max(records, default=0) + 1)
+
     def save(
-        self, entity: str, values: dict[str, Any], primary_key: int | None = None
+        self,
+        entity: str,
+        values: dict[str, Any],
+        primary_key: int | None = None,
+        *,
+        now: float,
+        updated: float | None = None,
+        registered: float | None = None,
     ) -> RecordChange:
-        """Create (no key, or an unknown one) or change a record; what changed."""
-        if not all(isinstance(name, str) and name for name in values):
-            raise BadRequest("field names must be non-empty strings")
+        """Create (no key, or an unknown one) or change a record; what changed.
+
+        `updated` defaults to `now`; a new record's `registered` to its `updated`.
+        """
+        _check_names(values)
+        records = self.of(entity)
         entity = canonical_entity(entity)
-        records = self.by_entity.setdefault(entity, {})
         if primary_key is None:
-            primary_key = max(self.next_id.get(entity, 1), max(records, default=0) + 1)
+            primary_key = self._new_key(entity)
         if primary_key < 1:
             raise BadRequest("a primary key is a whole number of at least 1")
         self.next_id[entity] = max(self.next_id.get(entity, 1), primary_key + 1)
+        stamp = int((now if updated is None else updated) // 1)
         existing = records.get(primary_key)
         if existing is None:
-            records[primary_key] = copy.deepcopy(values)
+            born = stamp if registered is None else int(registered // 1)
+            records[primary_key] = Record(primary_key, born, stamp, copy.deepcopy(values))
             return RecordChange(
-                entity, primary_key, "created", sorted(values), copy.deepcopy(values)
+                entity, primary_key, "created", sorted(values), copy.deepcopy(values), stamp
             )
-        changed = sorted(name for name, value in values.items() if existing.get(name) != value)
-        existing.update(copy.deepcopy(values))
-        return RecordChange(entity, primary_key, "changed", changed, copy.deepcopy(existing))
+        changed = sorted(
+            name for name, value in values.items() if existing.fields.get(name) != value
+        )
+        existing.fields.update(copy.deepcopy(values))
+        existing.updated = stamp
+        if registered is not None:
+            existing.registered = int(registered // 1)
+        return RecordChange(
+            entity, primary_key, "changed", changed, copy.deepcopy(existing.fields), stamp
+        )
+
+    def put(self, entity: str, record: Record) -> None:
+        """Store a record as it is (no copy, no event): for seeding."""
+        _check_names(record.fields)
+        self.of(entity)[record.primary_key] = record
+        entity = canonical_entity(entity)
+        self.next_id[entity] = max(self.next_id.get(entity, 1), record.primary_key + 1)
+
+    def bulk(
+        self,
+        entity: str,
+        count: int,
+        *,
+        per_second: int,
+        start: int,
+        fields: dict[str, Any],
+    ) -> BulkResult:
+        """`count` new records, `per_second` of them sharing each second from `start`.
+
+        `{n}` in string field values becomes the running number (1 to `count`).
+        """
+        _check_names(fields)
+        records = self.of(entity)
+        entity = canonical_entity(entity)
+        first = self._new_key(entity)
+        templated = [name for name, value in fields.items() if isinstance(value, str)]
+        templated = [name for name in templated if RUNNING_NUMBER in fields[name]]
+        flat = all(isinstance(value, str | int | float | bool | None) for value in fields.values())
+        for number in range(1, count + 1):
+            # Scalars need no deep copy: 10,000 records stay well under a second.
+            values = dict(fields) if flat else copy.deepcopy(fields)
+            for name in templated:
+                values[name] = fields[name].replace(RUNNING_NUMBER, str(number))
+            stamp = start + (number - 1) // per_second
+            key = first + number - 1
+            records[key] = Record(key, stamp, stamp, values)
+        last = first + count - 1
+        self.next_id[entity] = max(self.next_id.get(entity, 1), last + 1)
+        return BulkResult(entity, count, first if count else None, last if count else None)
 
     def delete(self, entity: str, primary_key: int) -> RecordChange:
+        records = self.of(entity)
         entity = canonical_entity(entity)
-        records = self.by_entity.get(entity, {})
-        if primary_key not in records:
+        record = records.pop(primary_key, None)
+        if record is None:
             raise NotFound(f"there is no {entity} {primary_key}")
-        values = records.pop(primary_key)
-        return RecordChange(entity, primary_key, "deleted", [], values)
+        return RecordChange(entity, primary_key, "deleted", [], record.fields, record.updated)
 
-    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
+    def counts(self) -> dict[str, int]:
+        return {entity: len(records) for entity, records in sorted(self.by_entity.items())}
+
+    def snapshot(self, entity: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        entities = sorted(self.by_entity) if entity is None else [canonical_entity(entity)]
         return {
-            entity: [
-                {"primaryKey": key, "fieldValues": copy.deepcopy(records[key])}
-                for key in sorted(records)
-            ]
-            for entity, records in sorted(self.by_entity.items())
+            name: [record.to_json() for _, record in sorted(self.of(name).items())]
+            for name in entities
         }

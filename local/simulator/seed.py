@@ -5,28 +5,52 @@
 - Cust10002: another production tenant, on `sod3`.
 - Cust10003: a production sandbox copied from Cust10001: its own ctx and serial, the same
   items, nothing approved (an app must be approved again in a sandbox).
+
+Each has CRM records of its own (`record_seed`; a sandbox's data is not production's),
+their timestamps in the days before the clock's now at seeding. `new_tenant` makes the
+tenants the control API adds the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from local.id_tokens import tenant_serial
 from local.simulator.items import TenantItems
+from local.simulator.record_seed import seed_records
 from local.simulator.tenants import Tenant, TenantUser
 
 VERSION: Final = "Release_11.10_2026.02.24-02"
 ADMINISTRATOR_ID: Final = 1
 USER_ID: Final = 2
+# Records per entity of the seeded tenants.
+RECORD_COUNTS: Final[dict[str, dict[str, int]]] = {
+    "Cust10001": {"contact": 40, "person": 80, "sale": 25, "project": 12},
+    "Cust10002": {"contact": 15, "person": 30, "sale": 10, "project": 5},
+    "Cust10003": {"contact": 20, "person": 35, "sale": 8, "project": 6},
+}
 
 
-def seed_tenants() -> list[Tenant]:
+def seed_tenants(now: float) -> list[Tenant]:
     production = _tenant("Cust10001", "Nordlys Consulting AS", "sod2", _production_items())
     other = _tenant("Cust10002", "Fjellvik Trading AB", "sod3", _other_items())
     # A clone keeps the customer's company name; only ctx and serial tell it apart.
     sandbox = _tenant("Cust10003", production.company_name, "sod2", production.items.copy())
     sandbox.sandbox_of = production.ctx
-    return [production, other, sandbox]
+    tenants = [production, other, sandbox]
+    for tenant in tenants:
+        tenant.records = seed_records(tenant.ctx, RECORD_COUNTS[tenant.ctx], now)
+    return tenants
+
+
+def new_tenant(
+    ctx: str, company_name: str, host: str, record_counts: Mapping[str, int], now: float
+) -> Tenant:
+    """A Running tenant as the control API adds one: built-in lists, seeded-style records."""
+    tenant = _tenant(ctx, company_name, host, _with_builtin_lists(TenantItems()))
+    tenant.records = seed_records(ctx, record_counts, now)
+    return tenant
 
 
 def _tenant(ctx: str, company_name: str, host: str, items: TenantItems) -> Tenant:

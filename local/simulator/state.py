@@ -8,8 +8,10 @@ cannot deadlock against itself.
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Final
 
 from local.id_tokens import new_system_token
 from local.simulator.apps import RegisteredApp
@@ -18,10 +20,13 @@ from local.simulator.counters import RequestCounters
 from local.simulator.grants import Grants
 from local.simulator.notifications import NotificationLog
 from local.simulator.outbound import OutboundSettings
-from local.simulator.routing import NotFound
-from local.simulator.seed import seed_tenants
+from local.simulator.routing import BadRequest, Conflict, NotFound
+from local.simulator.seed import new_tenant, seed_tenants
 from local.simulator.tenants import Approval, Tenant, canonical_host, canonical_state
 from local.simulator.tickets import Tickets
+
+# A context identifier as SuperOffice Online makes them.
+CTX_PATTERN: Final = re.compile(r"Cust[0-9]+")
 
 
 class SimulatorState:
@@ -48,7 +53,8 @@ class SimulatorState:
             for tenant in self._tenants.values():
                 # Stops the old tenants' webhook workers before their next attempt.
                 tenant.webhooks.clear()
-            self._tenants = {tenant.ctx.lower(): tenant for tenant in seed_tenants()}
+            seeded = seed_tenants(self.clock())
+            self._tenants = {tenant.ctx.lower(): tenant for tenant in seeded}
             self.notifications.clear()
             self.grants = Grants(self.lock, self.clock)
             self.tickets = Tickets(self.lock, self.clock)
@@ -107,6 +113,24 @@ class SimulatorState:
     def tenants(self) -> list[Tenant]:
         with self.lock:
             return sorted(self._tenants.values(), key=lambda tenant: tenant.ctx)
+
+    def add_tenant(
+        self,
+        ctx: str,
+        company_name: str,
+        host: object = "sod2",
+        record_counts: Mapping[str, int] | None = None,
+    ) -> Tenant:
+        """A new Running tenant (gone again on reset); Conflict if the ctx is taken."""
+        if not CTX_PATTERN.fullmatch(ctx):
+            raise BadRequest(f"ctx must be Cust followed by digits, not {ctx!r}")
+        segment = canonical_host(host)
+        with self.lock:
+            if ctx.lower() in self._tenants:
+                raise Conflict(f"there already is a tenant {ctx}")
+            tenant = new_tenant(ctx, company_name, segment, record_counts or {}, self.clock())
+            self._tenants[ctx.lower()] = tenant
+            return tenant
 
     def set_tenant_state(self, ctx: str, state: object) -> Tenant:
         with self.lock:

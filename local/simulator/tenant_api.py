@@ -22,6 +22,7 @@ from local.simulator import (
     rest_lists,
     rest_preferences,
     rest_principal,
+    rest_queries,
     rest_udefs,
     rest_web_panels,
     rest_webhooks,
@@ -48,6 +49,7 @@ RESOURCES: Final = (
     rest_udefs,
     rest_preferences,
     rest_webhooks,
+    rest_queries,
 )
 METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
 NUMBERED_PATH: Final = "/{host}/{ctx}/api/{rest*}"
@@ -95,7 +97,7 @@ class _Gate:
         if host is None or host.lower() != tenant.host:
             return so_error(421, "Wrong subdomain used to access tenant", source=source)
         with state.lock:
-            fault = tenant.faults.take(request.method, api_path)
+            fault = tenant.faults.take(request.method, api_path, state.now())
         if fault is not None:
             if fault.delay_seconds:
                 # Outside the lock: a slow tenant must not slow down the others.

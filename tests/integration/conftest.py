@@ -37,7 +37,7 @@ from local.template import Template
 from superoffice_app.store import DynamoTable
 
 # Services moto plays for the tests (DynamoDB is DynamoDB Local's unless Java is missing).
-MOTO_SERVICES = ("KMS", "SECRETS_MANAGER", "SQS")
+MOTO_SERVICES = ("KMS", "SECRETS_MANAGER", "SQS", "EVENTBRIDGE")
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables that would send requests elsewhere or mix real credentials into the fake ones.
 UNSET = (

@@ -1,4 +1,10 @@
-"""The onboarding function wired to local services: DynamoDB Local, moto and the simulator."""
+"""The onboarding function wired to local services: DynamoDB Local, moto and the simulator.
+
+RedirectCallbackFunction is called in-process by the test browser; the routes SuperOffice
+calls back (NotificationWebhookFunction: the webhook registration test event and record
+deliveries) are served over real HTTP by `AppGateway` on a free port, which is the app's
+base URL: the install registers its webhook there.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,8 @@ import pytest
 from local import defaults
 from local.app_credentials import AppCredentials, load_or_create_app_credentials
 from local.simulator import RunningSimulator, start_simulator
+from local.tables import create_tables
+from local.template import Template
 from superoffice_app.authorizer import TokenAuthorizer
 from superoffice_app.store import DynamoTable
 from superoffice_app.tokens import (
@@ -24,9 +32,9 @@ from superoffice_app.tokens import (
     StaticKeys,
 )
 from tests.conftest import load_function_module
+from tests.integration.conftest import unique_table_name
+from tests.integration.onboarding.app_gateway import AppGateway
 from tests.integration.onboarding.onboarding_browser import Browser
-
-APP_BASE_URL = "http://127.0.0.1:3000"
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +61,32 @@ def _fresh_simulator(simulator: RunningSimulator) -> None:
     simulator.state.reset()
 
 
+@pytest.fixture(scope="session")
+def app_gateway(simulator: RunningSimulator) -> Iterator[AppGateway]:
+    """The app's HTTP side for SuperOffice's webhook calls.
+
+    The simulator sends no customer-state notifications to the app in these tests: they
+    are the lifecycle tests' subject, and by default they would go to port 3000, where a
+    developer's own `make up` may be listening.
+    """
+    import httpx
+
+    gateway = AppGateway()
+    answer = httpx.put(
+        f"{simulator.base_url}/_control/notification-urls", json={"url": None}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+@pytest.fixture
+def app_base_url(app_gateway: AppGateway) -> str:
+    return app_gateway.base_url
+
+
 @pytest.fixture
 def session_ring() -> SessionKeyRing:
     return SessionKeyRing.generate()
@@ -67,6 +101,7 @@ def handler(
     simulator: RunningSimulator,
     app_credentials: AppCredentials,
     session_ring: SessionKeyRing,
+    app_base_url: str,
 ) -> ModuleType:
     import boto3
 
@@ -84,7 +119,7 @@ def handler(
         "SUPEROFFICE_ENVIRONMENT": "local",
         "SUPEROFFICE_LOCAL_BASE_URL": simulator.base_url,
         "SUPEROFFICE_CLIENT_ID": defaults.LOCAL_CLIENT_ID,
-        "APP_BASE_URL": APP_BASE_URL,
+        "APP_BASE_URL": app_base_url,
         "TENANTS_TABLE": tenants_table.name,
         "APP_KEY_ID": kms_key_id,
         "POWERTOOLS_SERVICE_NAME": "redirect-callback",
@@ -94,20 +129,52 @@ def handler(
 
 
 @pytest.fixture
-def authorizer(simulator: RunningSimulator, session_ring: SessionKeyRing) -> TokenAuthorizer:
+def webhook_function(
+    handler: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    dynamodb_client: Any,
+    local_template: Template,
+    app_gateway: AppGateway,
+) -> Iterator[ModuleType]:
+    """NotificationWebhookFunction on the onboarding's table and key, served by the gateway."""
+    import boto3
+
+    idempotency = create_tables(
+        dynamodb_client, local_template, only=["IdempotencyTable"], physical_name=unique_table_name
+    )["IdempotencyTable"]
+    queue = boto3.client("sqs").create_queue(QueueName=f"sync-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("IDEMPOTENCY_TABLE", idempotency)
+    monkeypatch.setenv("SYNC_QUEUE_URL", queue["QueueUrl"])
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "notification-webhook")
+    function = load_function_module("notification_webhook")
+    app_gateway.serve(function)
+    try:
+        yield function
+    finally:
+        app_gateway.serve(None)
+        dynamodb_client.delete_table(TableName=idempotency)
+
+
+@pytest.fixture
+def authorizer(
+    simulator: RunningSimulator, session_ring: SessionKeyRing, app_base_url: str
+) -> TokenAuthorizer:
     """The deployed authorizer's logic; session keys handed in as the JWKS route serves them."""
     superoffice = RemoteKeySet(f"{simulator.base_url}/login/.well-known/jwks", KeySet())
     return TokenAuthorizer(
         IdTokenValidator(simulator.base_url, defaults.LOCAL_CLIENT_ID, superoffice),
         SessionTokenValidator(
-            APP_BASE_URL, StaticKeys(KeySet.from_jwks(session_ring.public_jwks()))
+            app_base_url, StaticKeys(KeySet.from_jwks(session_ring.public_jwks()))
         ),
     )
 
 
 @pytest.fixture
 def browser(
-    handler: ModuleType, authorizer: TokenAuthorizer, simulator: RunningSimulator
+    handler: ModuleType,
+    webhook_function: ModuleType,
+    authorizer: TokenAuthorizer,
+    simulator: RunningSimulator,
 ) -> Iterator[Browser]:
     open_browser = Browser(handler, authorizer, simulator.base_url)
     yield open_browser

@@ -18,13 +18,13 @@ from local.app_credentials import AppCredentials
 from local.simulator import RunningSimulator
 from superoffice_app.provisioning.spec import load_spec
 from superoffice_app.store import DynamoTable
-from tests.integration.onboarding.conftest import APP_BASE_URL
 from tests.integration.onboarding.onboarding_browser import AppResponse, Browser, forms_of
 
 pytestmark = pytest.mark.integration
 
 ADMIN, PLAIN_USER = "1", "2"
-SPEC = load_spec(app_base_url=APP_BASE_URL)
+# For the items' names and keys only; their URLs depend on the app_base_url fixture.
+SPEC = load_spec(app_base_url="http://127.0.0.1:3000")
 
 
 def control(simulator: RunningSimulator, method: str, path: str, body: Any = None) -> Any:
@@ -64,14 +64,16 @@ def secrets_of(credentials: AppCredentials) -> list[str]:
     return [credentials.client_secret, credentials.private_key_xml.split("<Modulus>")[1][:40]]
 
 
-def test_install_redirects_to_superid_with_pkce_state_and_tenant(browser: Browser) -> None:
+def test_install_redirects_to_superid_with_pkce_state_and_tenant(
+    browser: Browser, app_base_url: str
+) -> None:
     start = browser.app("GET", "/install?ctx=Cust10001")
     query = parse_qs(urlsplit(start.location).query)
     assert query["response_type"] == ["code"]
     assert query["scope"] == ["openid"]
     assert query["code_challenge_method"] == ["S256"]
     assert query["acr_values"] == ["tenant:Cust10001"]
-    assert query["redirect_uri"] == [f"{APP_BASE_URL}/callback"]
+    assert query["redirect_uri"] == [f"{app_base_url}/callback"]
     assert "__Host-so_login" in browser.cookies
     assert browser.cookies["__Host-so_login"] == query["state"][0]
 
@@ -96,7 +98,7 @@ def test_happy_path_installs_provisions_and_shows_the_management_page(
     assert view["status"] == "active"
     assert view["environment"] == "local"
     kinds = sorted({item["kind"] for item in view["provisioned"]})
-    assert kinds == ["list", "list_item", "preference", "udef", "web_panel"]
+    assert kinds == ["list", "list_item", "preference", "udef", "web_panel", "webhook"]
     assert all(item["where"] for item in view["provisioned"])
     assert view["installed_by"]["associate_id"] == 1
     assert [e["kind"] for e in view["recent_events"]][:2] == ["installed", "install_started"]
@@ -310,12 +312,14 @@ def test_no_secret_in_pages_or_logs(
     browser: Browser, app_credentials: AppCredentials, capfd: pytest.CaptureFixture[str]
 ) -> None:
     install(browser)
+    webhook_secret = browser.handler.ONBOARDING.tenants.get_secret("Cust10001", "webhook_secret")
+    assert webhook_secret is not None
     pages = [browser.app("GET", "/tenants/Cust10001").body, uninstall(browser).body]
     logged = capfd.readouterr()
     system_token = re.compile(r"LocalApp-[A-Za-z0-9_-]{6,}")
     ticket = re.compile(r"7T:[A-Za-z0-9_-]{6,}")
     for text in (*pages, logged.out, logged.err):
-        for secret in secrets_of(app_credentials):
+        for secret in [*secrets_of(app_credentials), webhook_secret.reveal()]:
             assert secret not in text
         assert not system_token.search(text)
         assert not ticket.search(text)
@@ -368,13 +372,13 @@ def test_a_forged_id_token_is_refused(browser: Browser, monkeypatch: pytest.Monk
 
 
 def test_the_provisioned_web_panel_points_at_a_page_the_app_serves(
-    browser: Browser, simulator: RunningSimulator
+    browser: Browser, simulator: RunningSimulator, app_base_url: str
 ) -> None:
     assert install(browser).status == 303
     panels = control(simulator, "GET", "/tenants/Cust10001")["items"]["webPanels"]
     (ours,) = [p for p in panels if p.get("ProgId") == "MyPartnerApp:ContactPanel"]
     url = ours["Url"].replace("<uctx>", "Cust10001").replace("<usid>", "s1").replace("<cuid>", "42")
-    assert url.startswith(APP_BASE_URL)
+    assert url.startswith(app_base_url)
     parts = urlsplit(url)
     browser.cookies.clear()  # SuperOffice's frame carries none of the app's cookies
     page = browser.app("GET", f"{parts.path}?{parts.query}")

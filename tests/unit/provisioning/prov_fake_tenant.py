@@ -1,8 +1,9 @@
 """A SuperOffice tenant in memory, answering the REST calls of the contract.
 
 It keeps what a real tenant keeps for provisioning (user-defined field layouts with a
-publish step that renumbers ids, lists with items, web panels, preferences) and lets a
-test script faults: busy publishes, revoked access, failures of one call.
+publish step that renumbers ids, lists with items, web panels, preferences, CRM webhooks
+with their registration test event) and lets a test script faults: busy publishes,
+revoked access, failures of one call.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ APP_TOKEN = "app-token-0123456789"
 APP_BASE_URL = "https://app.example.com"
 
 Fault = Callable[[str, str], httpx.Response | None]
+# The app's answer to SuperOffice's registration test event, given the webhook's fields.
+TestEventTarget = Callable[[dict[str, Any]], int]
 
 
 def not_found(message: str) -> httpx.Response:
@@ -54,6 +57,10 @@ class FakeTenant:
         self.revoked = False
         self.faults: list[Fault] = []
         self.log: list[tuple[str, str]] = []
+        self.queries: list[tuple[str, str, dict[str, str]]] = []  # method, path, query
+        self.webhooks: dict[int, dict[str, Any]] = {}
+        self.test_event_target: TestEventTarget = lambda fields: 200
+        self.test_events: list[dict[str, Any]] = []  # the fields of each test event sent
 
     # --- the parts a test looks at ------------------------------------------------------
 
@@ -104,6 +111,22 @@ class FakeTenant:
         )
         return panel_id
 
+    def add_webhook(self, **fields: Any) -> int:
+        webhook_id = self.new_id()
+        self.webhooks[webhook_id] = {
+            "WebhookId": webhook_id,
+            "Name": "hook",
+            "Events": ["contact.created"],
+            "TargetUrl": "https://elsewhere.example.com/hook",
+            "Secret": "their-secret",
+            "State": "Active",
+            "Type": "webhook",
+            "Headers": {},
+            "Properties": {},
+            **fields,
+        }
+        return webhook_id
+
     def tenant_api(self, tickets: FakeTickets | None = None) -> TenantApi:
         http = httpx.Client(transport=httpx.MockTransport(self.handle))
         clock = lambda: datetime(2026, 2, 23, 9, 0, tzinfo=UTC)  # noqa: E731
@@ -135,6 +158,7 @@ class FakeTenant:
         assert url.startswith(API + "/"), url
         path = unquote(url.removeprefix(API))
         self.log.append((request.method, path))
+        self.queries.append((request.method, path, dict(request.url.params)))
         if request.headers.get("SO-AppToken") != APP_TOKEN:
             return httpx.Response(403)
         if self.revoked or not request.headers.get("Authorization", "").startswith("SOTicket 7T:"):
@@ -163,6 +187,10 @@ class FakeTenant:
             return self._list_items(method, int(m.group(1)), body)
         if m := re.fullmatch(r"/v1/List/(\d+)", path):
             return self._delete_list(int(m.group(1)))
+        if path == "/v1/Webhook":
+            return self._webhooks(method, params, body)
+        if m := re.fullmatch(r"/v1/Webhook/(\d+)", path):
+            return self._webhook(method, int(m.group(1)), body)
         if m := re.fullmatch(r"/v1/Preference/([^/]+)/([^/]+)/([^/]+)", path):
             return self._preference(method, (m.group(1), m.group(2), m.group(3)), params)
         return httpx.Response(
@@ -257,6 +285,55 @@ class FakeTenant:
                     return httpx.Response(204)
                 return httpx.Response(200, json=panel)
         return not_found(f"no web panel {panel_id}")
+
+    def _webhooks(self, method: str, params: dict[str, str], body: Any) -> httpx.Response:
+        if method == "GET":
+            prefix = params.get("nameFilter", "").lower()
+            return httpx.Response(
+                200,
+                json=[
+                    copy.deepcopy(hook)
+                    for _, hook in sorted(self.webhooks.items())
+                    if hook["Name"].lower().startswith(prefix)
+                ],
+            )
+        refused = self._test_event(body)
+        if refused is not None:
+            return refused
+        webhook_id = self.new_id()
+        self.webhooks[webhook_id] = {**body, "WebhookId": webhook_id}
+        return httpx.Response(201, json=self.webhooks[webhook_id])
+
+    def _webhook(self, method: str, webhook_id: int, body: Any) -> httpx.Response:
+        if webhook_id not in self.webhooks:
+            return not_found(f"there is no webhook with id {webhook_id}")
+        if method == "GET":
+            return httpx.Response(200, json=copy.deepcopy(self.webhooks[webhook_id]))
+        if method == "DELETE":
+            del self.webhooks[webhook_id]
+            return httpx.Response(204)
+        refused = self._test_event(body)
+        if refused is not None:
+            return refused
+        self.webhooks[webhook_id] = {**body, "WebhookId": webhook_id}
+        return httpx.Response(200, json=self.webhooks[webhook_id])
+
+    def _test_event(self, fields: dict[str, Any]) -> httpx.Response | None:
+        """SuperOffice saves an active webhook only if the app answers its test with 200."""
+        if fields.get("State", "Active") != "Active":
+            return None
+        self.test_events.append(copy.deepcopy(fields))
+        status = self.test_event_target(fields)
+        if status == 200:
+            return None
+        return httpx.Response(
+            400,
+            json={
+                "Error": True,
+                "ErrorType": "SoArgumentException",
+                "ErrorMessage": f"Webhook test to {fields.get('TargetUrl')} failed: HTTP {status}",
+            },
+        )
 
     def _preference(
         self, method: str, key: tuple[str, str, str], params: dict[str, str]

@@ -36,10 +36,21 @@ SPEC_DOCUMENT: dict[str, Any] = {
     "preferences": [{"section": "TestApp", "key": "On", "level": "Database", "value": "1"}],
 }
 ITEM_COUNT = 9  # 3 fields, 1 list, 3 list items, 1 web panel, 1 preference
+WEBHOOK_NAME = "Test App sync"
+WEBHOOK_EVENTS = ["contact.created", "contact.changed", "person.deleted"]
+WEBHOOK_DOCUMENT: dict[str, Any] = {"name": WEBHOOK_NAME, "events": WEBHOOK_EVENTS}
+# Where SuperOffice delivers the fake tenant's events.
+TARGET_URL = f"{APP_BASE_URL}/webhooks/crm/Cust12345"
 
 
 def spec() -> ProvisioningSpec:
     return parse_spec(SPEC_DOCUMENT, app_base_url=APP_BASE_URL)
+
+
+def webhook_spec(*, everything: bool = False) -> ProvisioningSpec:
+    """Only the webhook (focused tests), or SPEC_DOCUMENT's items and the webhook."""
+    base = SPEC_DOCUMENT if everything else {"app_name": "Test App"}
+    return parse_spec({**base, "webhooks": [WEBHOOK_DOCUMENT]}, app_base_url=APP_BASE_URL)
 
 
 class Crash(Exception):
@@ -109,6 +120,9 @@ def assert_matches_tenant(tenant: FakeTenant, items: list[ProvisionedItem]) -> N
         elif item.kind == "web_panel":
             (panel,) = [p for p in tenant.panels if p["ProgId"] == item.key]
             assert item.superoffice_id == str(panel["WebPanelId"])
+        elif item.kind == "webhook":
+            hook = tenant.webhooks[int(str(item.superoffice_id))]
+            assert (hook["Name"], hook["TargetUrl"]) == (item.key, item.details["target_url"])
         else:
             section, key, level = item.key.split("/")
             assert (section, key, level) in tenant.preferences
@@ -125,3 +139,5 @@ def assert_no_duplicates(tenant: FakeTenant) -> None:
         assert len(item_names) == len(set(item_names)), item_names
     panels = [p["ProgId"] for p in tenant.panels]
     assert len(panels) == len(set(panels)), panels
+    hooks = [(h["Name"], h["TargetUrl"]) for h in tenant.webhooks.values()]
+    assert len(hooks) == len(set(hooks)), hooks

@@ -21,6 +21,7 @@ from prov_helpers import (
 from superoffice_app.provisioning.engine import MemoryRecorder, provision, unprovision
 from superoffice_app.provisioning.spec import load_spec
 from superoffice_app.provisioning.udefs import PublishStillBusy
+from superoffice_app.provisioning.webhooks import MemoryWebhookSecrets
 from superoffice_app.superoffice.http import AccessRevoked, SuperOfficeUnavailable
 
 
@@ -239,9 +240,15 @@ def test_revoked_access_propagates_with_what_was_done_recorded() -> None:
 
 
 def test_the_shipped_spec_provisions_end_to_end() -> None:
-    tenant, recorder = FakeTenant(), MemoryRecorder()
+    tenant, recorder, secrets = FakeTenant(), MemoryRecorder(), MemoryWebhookSecrets()
     shipped = load_spec(app_base_url=APP_BASE_URL)
-    report = provision(shipped, tenant.tenant_api(), recorder, publish_wait=FakeTime().wait())
+    report = provision(
+        shipped,
+        tenant.tenant_api(),
+        recorder,
+        publish_wait=FakeTime().wait(),
+        webhook_secrets=secrets,
+    )
     assert report.found == ()
     assert {item.kind for item in report.created} == {
         "udef",
@@ -249,5 +256,16 @@ def test_the_shipped_spec_provisions_end_to_end() -> None:
         "list_item",
         "web_panel",
         "preference",
+        "webhook",
     }
     assert_matches_tenant(tenant, recorder.recorded())
+    (hook,) = tenant.webhooks.values()
+    assert hook["TargetUrl"] == f"{APP_BASE_URL}/webhooks/crm/Cust12345"
+    assert secrets.secret is not None
+    assert hook["Secret"] == secrets.secret.reveal()
+    assert {event.partition(".")[0] for event in hook["Events"]} == {
+        "contact",
+        "person",
+        "sale",
+        "project",
+    }

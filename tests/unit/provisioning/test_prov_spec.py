@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prov_helpers import SPEC_DOCUMENT
+from prov_helpers import SPEC_DOCUMENT, WEBHOOK_DOCUMENT
 
 from superoffice_app.provisioning.spec import (
     DEFAULT_SPEC_PATH,
@@ -32,6 +32,20 @@ def test_the_shipped_spec_has_what_certification_needs() -> None:
         assert panel.url.startswith(BASE + "/")
         assert "<uctx>" in panel.url
         assert "<usec>" not in panel.url.lower()
+    (webhook,) = spec.webhooks
+    assert webhook.target_url("Cust12345") == BASE + "/webhooks/crm/Cust12345"
+    assert {event.partition(".")[0] for event in webhook.events} == {
+        "contact",
+        "person",
+        "sale",
+        "project",
+    }
+    assert {event.partition(".")[2] for event in webhook.events} == {
+        "created",
+        "changed",
+        "deleted",
+    }
+    assert len(webhook.events) == 12
 
 
 def test_spec_values() -> None:
@@ -119,6 +133,56 @@ def test_refusals_name_the_entry(path: list[str | int], value: Any, message: str
         parse_spec(document(path, value), app_base_url=BASE)
 
 
+def with_webhook(**changes: Any) -> dict[str, Any]:
+    """SPEC_DOCUMENT with one webhook, its keys changed (or deleted for ``...``)."""
+    webhook = {**WEBHOOK_DOCUMENT, **changes}
+    return {
+        **SPEC_DOCUMENT,
+        "webhooks": [{k: v for k, v in webhook.items() if v is not ...}],
+    }
+
+
+def test_webhook_values() -> None:
+    spec = parse_spec(with_webhook(), app_base_url=BASE + "/")
+    (webhook,) = spec.webhooks
+    assert webhook.name == "Test App sync"
+    assert webhook.events == ("contact.created", "contact.changed", "person.deleted")
+    assert webhook.target_url("Cust54321") == f"{BASE}/webhooks/crm/Cust54321"
+    assert parse_spec(SPEC_DOCUMENT, app_base_url=BASE).webhooks == ()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name": ...}, r"webhooks\[0\]: missing name"),
+        ({"name": ""}, "name must be a non-empty string"),
+        ({"name": " padded "}, "must not start or end with spaces"),
+        ({"events": ...}, "missing events"),
+        ({"events": []}, r"webhooks\[0\] \(Test App sync\): events must be a non-empty list"),
+        ({"events": "contact.created"}, "events must be a non-empty list"),
+        ({"events": [1]}, r"events\[0\] must be a string"),
+        ({"events": ["contact.created", "Contact.Changed"]}, r"events\[1\] 'Contact.Changed'"),
+        ({"events": ["contact"]}, "must be <entity>.<action>"),
+        ({"events": ["test"]}, "must be <entity>.<action>"),
+        ({"events": ["contact.updated"]}, "created, changed, deleted"),
+        ({"events": ["contact.created", "contact.created"]}, "'contact.created' appears twice"),
+        ({"target_url": "https://x"}, "unknown key 'target_url'"),
+    ],
+)
+def test_webhook_refusals_name_the_entry(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        parse_spec(with_webhook(**changes), app_base_url=BASE)
+
+
+def test_webhook_names_are_unique() -> None:
+    twice = with_webhook()
+    twice["webhooks"].append(dict(WEBHOOK_DOCUMENT, events=["sale.created"]))
+    with pytest.raises(SpecError, match="webhooks: name 'Test App sync' appears twice"):
+        parse_spec(twice, app_base_url=BASE)
+    with pytest.raises(SpecError, match="webhooks must be a list"):
+        parse_spec({**SPEC_DOCUMENT, "webhooks": WEBHOOK_DOCUMENT}, app_base_url=BASE)
+
+
 def test_http_panels_are_allowed_only_for_an_http_app_base() -> None:
     changed = document(["web_panels", 0, "url"], "http://127.0.0.1:3000/p?ctx=<uctx>")
     spec = parse_spec(changed, app_base_url="http://127.0.0.1:3000")
@@ -143,7 +207,13 @@ def test_bad_app_base_url() -> None:
 
 def test_empty_sections_are_allowed() -> None:
     spec = parse_spec({"app_name": "X"}, app_base_url=BASE)
-    assert (spec.udefs, spec.lists, spec.web_panels, spec.preferences) == ((), (), (), ())
+    assert (spec.udefs, spec.lists, spec.web_panels, spec.preferences, spec.webhooks) == (
+        (),
+        (),
+        (),
+        (),
+        (),
+    )
 
 
 def test_load_from_a_path(tmp_path: Path) -> None:

@@ -172,31 +172,46 @@ def test_log_tells_first_late_and_duplicate_sends() -> None:
 
 def test_records_report_what_changed() -> None:
     records = Records()
-    created = records.save("Contact", {"name": "Acme", "phone": "1"})
+    created = records.save("Contact", {"name": "Acme", "phone": "1"}, now=1_000.5)
     assert (created.event, created.primary_key, created.changes) == (
         "contact.created",
         1,
         ["name", "phone"],
     )
-    changed = records.save("contact", {"name": "Acme", "phone": "2"}, 1)
+    changed = records.save("contact", {"name": "Acme", "phone": "2"}, 1, now=1_060)
     assert (changed.event, changed.changes) == ("contact.changed", ["phone"])
     assert changed.field_values == {"name": "Acme", "phone": "2"}
-    chosen = records.save("sale", {"heading": "Big"}, 40)
+    contact = records.of("contact")[1]
+    assert (contact.registered, contact.updated) == (1_000, 1_060)
+    chosen = records.save("sale", {"heading": "Big"}, 40, now=1_000)
     assert chosen.event == "sale.created"
-    assert records.save("sale", {"heading": "Next"}).primary_key == 41
+    assert records.save("sale", {"heading": "Next"}, now=1_000).primary_key == 41
     deleted = records.delete("contact", 1)
     assert (deleted.event, deleted.field_values) == (
         "contact.deleted",
         {"name": "Acme", "phone": "2"},
     )
+    stamp = "1970-01-01T00:16:40"
     assert records.snapshot() == {
         "contact": [],
+        "person": [],
+        "project": [],
         "sale": [
-            {"primaryKey": 40, "fieldValues": {"heading": "Big"}},
-            {"primaryKey": 41, "fieldValues": {"heading": "Next"}},
+            {
+                "primaryKey": 40,
+                "updated": stamp,
+                "registered": stamp,
+                "fieldValues": {"heading": "Big"},
+            },
+            {
+                "primaryKey": 41,
+                "updated": stamp,
+                "registered": stamp,
+                "fieldValues": {"heading": "Next"},
+            },
         ],
     }
     with pytest.raises(NotFound):
         records.delete("contact", 1)
     with pytest.raises(NotFound):
-        records.save("phone", {})
+        records.save("phone", {}, now=0)

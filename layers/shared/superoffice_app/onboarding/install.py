@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from superoffice_app.onboarding.recorder import StoreRecorder
+from superoffice_app.onboarding.recorder import (
+    WEBHOOK_SECRET_NAMES,
+    StoreRecorder,
+    StoreWebhookSecrets,
+)
 from superoffice_app.onboarding.tickets import SYSTEM_TOKEN, TICKET
 from superoffice_app.provisioning.engine import PublishWait, provision
 from superoffice_app.provisioning.reports import ProvisioningReport
@@ -89,6 +93,14 @@ class Installation:
         secrets: dict[str, str | Secret] = {SYSTEM_TOKEN: claims.system_token, TICKET: ticket.value}
         if refresh_token is not None:
             secrets[REFRESH_TOKEN] = refresh_token
+        if previous is not None:
+            # begin_install deletes every secret it is not given; the webhook secret is
+            # the one SuperOffice signs with, so it is carried over (a reinstall or the
+            # completion of a failed install must not break the registered webhook).
+            for name in WEBHOOK_SECRET_NAMES:
+                kept = self._tenants.get_secret(ctx, name)
+                if kept is not None:
+                    secrets[name] = kept
         self._tenants.begin_install(
             ctx,
             environment=self._environment,
@@ -118,6 +130,7 @@ class Installation:
                 self._tenant_api(ctx),
                 StoreRecorder(self._tenants, ctx),
                 publish_wait=self._publish_wait,
+                webhook_secrets=StoreWebhookSecrets(self._tenants, ctx),
             )
         except AccessRevoked as error:
             self._fail(ctx, "SuperOffice revoked the app's access during the installation", actor)

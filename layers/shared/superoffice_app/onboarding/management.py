@@ -7,6 +7,7 @@ certification asks for) and the data of the HTML page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ KIND_NAMES = {
     "list_item": "List item",
     "web_panel": "Web panel",
     "preference": "Preference",
+    "webhook": "CRM webhook",
 }
 
 STATUS_TEXT = {
@@ -50,7 +52,18 @@ def where_it_shows(item: ProvisionedItem) -> str:
         return "Settings and maintenance › Lists"
     if item.kind == "preference":
         return "Preferences (Settings and maintenance › Preferences)"
+    if item.kind == "webhook":
+        return _webhook_where(details)
     return "SuperOffice"
+
+
+def _webhook_where(details: Mapping[str, Any]) -> str:
+    """What the webhook sends; the app manages it through SuperOffice's API, not by hand."""
+    events = details.get("events")
+    names = [str(event) for event in events] if isinstance(events, list) else []
+    entities = list(dict.fromkeys(event.partition(".")[0] for event in names if event))
+    what = f"{', '.join(entities)} changes" if entities else "record changes"
+    return f"Sends {what} to the app (a webhook the app manages through SuperOffice's API)"
 
 
 def _iso(moment: datetime | None) -> str | None:

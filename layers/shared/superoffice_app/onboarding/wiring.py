@@ -19,10 +19,12 @@ from superoffice_app.app_secrets import AppSecrets, SecretNames
 from superoffice_app.config import AppConfig, ConfigError
 from superoffice_app.lifecycle.tenant_state import TenantStateStore
 from superoffice_app.onboarding.install import Installation
+from superoffice_app.onboarding.recorder import StoreRecorder, StoreWebhookSecrets
 from superoffice_app.onboarding.signin import SignIn
 from superoffice_app.onboarding.tickets import StoredTickets
 from superoffice_app.onboarding.uninstall import Uninstaller
 from superoffice_app.provisioning.spec import ProvisioningSpec, load_spec
+from superoffice_app.provisioning.webhooks import WebhookReport, ensure_webhooks
 from superoffice_app.store import DynamoTable, LoginStore, SecretBox, TenantStore
 from superoffice_app.superoffice.http import new_http_client, utc_now
 from superoffice_app.superoffice.oidc import TokenResponse, exchange_code
@@ -159,6 +161,19 @@ class Onboarding:
     @cached_property
     def spec(self) -> ProvisioningSpec:
         return self._spec or load_spec(app_base_url=self.config.app_base_url)
+
+    def ensure_webhooks(self, ctx: str) -> tuple[WebhookReport, ...]:
+        """Re-register or re-activate ``ctx``'s CRM webhooks where SuperOffice lost them.
+
+        ``provisioning.ensure_webhooks`` with this graph's clients and the tenant store;
+        ``SuperOfficeError`` propagates.
+        """
+        return ensure_webhooks(
+            self.spec,
+            self.tenant_api(ctx),
+            StoreRecorder(self.tenants, ctx),
+            StoreWebhookSecrets(self.tenants, ctx),
+        )
 
     def installation(self) -> Installation:
         return Installation(

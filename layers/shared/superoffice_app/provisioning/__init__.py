@@ -4,7 +4,10 @@
   read into a validated ``ProvisioningSpec``;
 - ``engine``: ``provision`` and ``unprovision``, with their reports;
 - ``items``: ``ProvisionedItem`` and the ``Recorder`` that keeps them per tenant;
-- ``udefs``, ``lists``, ``web_panels``, ``preferences``: one module per kind of item.
+- ``udefs``, ``lists``, ``web_panels``, ``preferences``, ``webhooks``: one module per
+  kind of item; ``webhooks`` also has ``ensure_webhooks`` for the sync worker, which
+  re-registers or re-activates the tenant's CRM webhooks when SuperOffice lost or
+  disabled them.
 """
 
 from .engine import provision, unprovision
@@ -16,16 +19,25 @@ from .spec import (
     ProvisioningSpec,
     SpecError,
     UdefFieldSpec,
+    WebhookSpec,
     WebPanelSpec,
     load_spec,
 )
 from .udefs import PublishStillBusy, PublishWait
+from .webhooks import (
+    MemoryWebhookSecrets,
+    WebhookOutcome,
+    WebhookReport,
+    WebhookSecrets,
+    ensure_webhooks,
+)
 
 __all__ = [
     "ITEM_KINDS",
     "ItemOutcome",
     "ListSpec",
     "MemoryRecorder",
+    "MemoryWebhookSecrets",
     "PreferenceSpec",
     "ProvisionedItem",
     "ProvisioningReport",
@@ -37,6 +49,11 @@ __all__ = [
     "UdefFieldSpec",
     "UninstallReport",
     "WebPanelSpec",
+    "WebhookOutcome",
+    "WebhookReport",
+    "WebhookSecrets",
+    "WebhookSpec",
+    "ensure_webhooks",
     "load_spec",
     "provision",
     "unprovision",

@@ -34,6 +34,7 @@ from .reports import ItemOutcome, OutcomeResult, Progress, ProvisioningReport, U
 from .spec import ProvisioningSpec
 from .udefs import PublishWait, delete_field, provision_fields, publish_layout
 from .web_panels import WebPanelRemover, provision_web_panels
+from .webhooks import WebhookRemover, WebhookSecrets, provision_webhooks
 
 __all__ = [
     "ItemOutcome",
@@ -43,6 +44,7 @@ __all__ = [
     "PublishWait",
     "Recorder",
     "UninstallReport",
+    "WebhookSecrets",
     "provision",
     "unprovision",
 ]
@@ -58,12 +60,19 @@ def provision(
     recorder: Recorder,
     *,
     publish_wait: PublishWait | None = None,
+    webhook_secrets: WebhookSecrets | None = None,
 ) -> ProvisioningReport:
     """Make everything in ``spec`` exist in ``api``'s tenant, recording every item.
+
+    Webhooks come last, once everything they report on exists; ``webhook_secrets`` keeps
+    the tenant's webhook secret (required when the spec has webhooks): it is generated
+    and stored before the first webhook is saved, and reused by later runs.
 
     Errors (``SuperOfficeError``) propagate: what was done so far is recorded already,
     so the caller simply runs it again later.
     """
+    if spec.webhooks and webhook_secrets is None:
+        raise ValueError("the spec has webhooks: provision needs webhook_secrets to keep theirs")
     wait = publish_wait if publish_wait is not None else PublishWait()
     start = api.request_count
     progress = Progress(recorder)
@@ -76,6 +85,8 @@ def provision(
     provision_lists(spec.lists, api, progress)
     provision_web_panels(spec.web_panels, api, progress)
     provision_preferences(spec.preferences, api, progress)
+    if webhook_secrets is not None:
+        provision_webhooks(spec.webhooks, api, progress, webhook_secrets)
     return progress.report(
         ctx=api.ctx, published_entities=tuple(published), requests=api.request_count - start
     )
@@ -89,8 +100,10 @@ def unprovision(
 ) -> UninstallReport:
     """Remove exactly ``items`` from ``api``'s tenant; an item already gone counts as removed.
 
-    Order: preferences, web panels, lists (their items go with them), then user-defined
-    fields per entity, each entity's deletions published once.
+    Order: webhooks (so nothing is delivered for a tenant being removed), preferences,
+    web panels, lists (their items go with them), then user-defined fields per entity,
+    each entity's deletions published once. The tenant's webhook secret is not touched
+    here: it goes with the tenant's other secrets when the store purges the tenant.
     """
     run = _Uninstall(api, publish_wait if publish_wait is not None else PublishWait())
     return run.remove(items)
@@ -108,6 +121,9 @@ class _Uninstall:
         start = self._api.request_count
         unique = {item.identity: item for item in items}  # a later record of an item wins
         ordered = list(unique.values())
+        webhooks = WebhookRemover(self._api)
+        for item in _of_kind(ordered, "webhook"):
+            self._one(item, partial(webhooks.remove, item))
         for item in _of_kind(ordered, "preference"):
             self._one(item, partial(remove_preference, self._api, item))
         panels = WebPanelRemover(self._api)

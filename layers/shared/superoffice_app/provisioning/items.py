@@ -20,7 +20,7 @@ __all__ = [
     "Recorder",
 ]
 
-ItemKind = Literal["udef", "list", "list_item", "web_panel", "preference"]
+ItemKind = Literal["udef", "list", "list_item", "web_panel", "preference", "webhook"]
 ITEM_KINDS: Final[tuple[str, ...]] = get_args(ItemKind)
 
 
@@ -29,7 +29,8 @@ class ProvisionedItem:
     """One thing the app provisioned, identified by ``(kind, key)``.
 
     ``key`` is the stable identity: the ProgId (udef, web_panel), the list name (list),
-    ``<list name>/<item name>`` (list_item) or ``<section>/<key>/<level>`` (preference).
+    ``<list name>/<item name>`` (list_item), ``<section>/<key>/<level>`` (preference) or
+    the webhook's name (webhook).
     ``superoffice_id`` is SuperOffice's id when there is one; for a user-defined field it
     is ``None`` until the layout has been published (ids change on publish).
     ``details`` holds what uninstall and the management page need (entity, list id, ...):

@@ -4,6 +4,10 @@ The partner edits the JSON file shipped next to this module; ``load_spec`` reads
 frozen dataclasses and refuses anything the engine could not provision safely, naming
 the offending entry (``web_panels[0] (MyApp:ContactPanel): ...``). Unknown keys are
 refused too, so a typo fails at load instead of being silently ignored.
+
+CRM webhooks (``webhooks``) name the record events the app wants; their ``TargetUrl`` is
+not written in the file: it is always ``{app_base_url}/webhooks/crm/<ctx>``, the route
+of NotificationWebhookFunction, with the tenant being provisioned.
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ __all__ = [
     "PREFERENCE_LEVELS",
     "UDEF_ENTITIES",
     "UDEF_FIELD_TYPES",
+    "WEBHOOK_ACTIONS",
+    "WEBHOOK_PATH",
     "ListSpec",
     "PreferenceSpec",
     "ProvisioningSpec",
     "SpecError",
     "UdefFieldSpec",
     "WebPanelSpec",
+    "WebhookSpec",
     "load_spec",
     "parse_spec",
 ]
@@ -66,6 +73,11 @@ _IDENTIFIER: Final = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 _PATH_SAFE: Final = re.compile(r"[^/\\?#%]{1,100}")
 _PLACEHOLDER: Final = re.compile(r"\{[^{}]*\}")
 _MAX_TEXT: Final = 255
+# Where NotificationWebhookFunction receives a tenant's record events (template.yaml).
+WEBHOOK_PATH: Final = "/webhooks/crm/"
+WEBHOOK_ACTIONS: Final = ("created", "changed", "deleted")
+# `contact.created`: SuperOffice's event names, lower case, a main record's entity.
+_WEBHOOK_EVENT: Final = re.compile(r"([a-z][a-z0-9_]{0,63})\.([a-z]+)")
 
 
 class SpecError(ValueError):
@@ -117,12 +129,27 @@ class PreferenceSpec:
 
 
 @dataclass(frozen=True)
+class WebhookSpec:
+    """A CRM webhook, identified by ``name``; its target is per tenant (``target_url``)."""
+
+    name: str
+    events: tuple[str, ...]
+    target_prefix: str
+    """``{app_base_url}/webhooks/crm/``: the tenant's ctx completes it."""
+
+    def target_url(self, ctx: str) -> str:
+        """Where SuperOffice delivers ``ctx``'s events: the app's route for that tenant."""
+        return self.target_prefix + ctx
+
+
+@dataclass(frozen=True)
 class ProvisioningSpec:
     udefs: tuple[UdefFieldSpec, ...]
     lists: tuple[ListSpec, ...]
     web_panels: tuple[WebPanelSpec, ...]
     preferences: tuple[PreferenceSpec, ...]
     app_name: str
+    webhooks: tuple[WebhookSpec, ...] = ()
 
 
 def load_spec(path: Path | str | None = None, *, app_base_url: str) -> ProvisioningSpec:
@@ -147,7 +174,14 @@ def parse_spec(document: object, *, app_base_url: str) -> ProvisioningSpec:
         top,
         "provisioning.json",
         required={"app_name"},
-        optional={"user_defined_fields", "lists", "web_panels", "preferences", "description"},
+        optional={
+            "user_defined_fields",
+            "lists",
+            "web_panels",
+            "preferences",
+            "webhooks",
+            "description",
+        },
     )
     app_name = _text(top, "app_name", "provisioning.json")
     spec = ProvisioningSpec(
@@ -160,6 +194,9 @@ def parse_spec(document: object, *, app_base_url: str) -> ProvisioningSpec:
         ),
         preferences=tuple(_entries(top, "preferences", _preference)),
         app_name=app_name,
+        webhooks=tuple(
+            _entries(top, "webhooks", lambda entry, where: _webhook(entry, where, base))
+        ),
     )
     _unique(spec.udefs, lambda udef: udef.prog_id, "user_defined_fields", "prog_id")
     _unique(spec.lists, lambda entry: entry.name, "lists", "name")
@@ -170,6 +207,7 @@ def parse_spec(document: object, *, app_base_url: str) -> ProvisioningSpec:
         "preferences",
         "section/key/level",
     )
+    _unique(spec.webhooks, lambda hook: hook.name, "webhooks", "name")
     return spec
 
 
@@ -271,6 +309,31 @@ def _preference(entry: Mapping[str, Any], where: str) -> PreferenceSpec:
     if not isinstance(value, str) or len(value) > _MAX_TEXT:
         raise SpecError(f"{where}: value must be a string (preferences hold text)")
     return PreferenceSpec(section=section, key=key, level=level, value=value)
+
+
+def _webhook(entry: Mapping[str, Any], where: str, app_base_url: str) -> WebhookSpec:
+    _known_keys(entry, where, required={"name", "events"}, optional=set())
+    name = _text(entry, "name", where)
+    if name != name.strip():
+        raise SpecError(f"{where}: name must not start or end with spaces")
+    where = f"{where} ({name})"
+    raw_events = entry["events"]
+    if not isinstance(raw_events, list) or not raw_events:
+        raise SpecError(f'{where}: events must be a non-empty list such as ["contact.created"]')
+    events: list[str] = []
+    for index, event in enumerate(raw_events):
+        if not isinstance(event, str):
+            raise SpecError(f"{where}: events[{index}] must be a string")
+        match = _WEBHOOK_EVENT.fullmatch(event)
+        if match is None or match.group(2) not in WEBHOOK_ACTIONS:
+            raise SpecError(
+                f"{where}: events[{index}] {event[:80]!r} must be <entity>.<action> in lower "
+                f"case, the action one of {', '.join(WEBHOOK_ACTIONS)} (e.g. contact.changed)"
+            )
+        if event in events:
+            raise SpecError(f"{where}: event {event!r} appears twice")
+        events.append(event)
+    return WebhookSpec(name=name, events=tuple(events), target_prefix=app_base_url + WEBHOOK_PATH)
 
 
 def _app_base_url(value: str) -> str:

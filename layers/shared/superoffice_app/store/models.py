@@ -101,6 +101,8 @@ class TenantProfile:
     removed: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
     # True while a purge is under way (or was interrupted and must be run again).
     purge_pending: bool = False
+    # The administrator's switch: scheduled syncs skip the tenant while it is set.
+    sync_paused: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +166,12 @@ def _state_answer(value: object, name: str) -> str:
     return encode_json(value, name, refuse_secret_keys=False)
 
 
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool")
+    return value
+
+
 def _installer(value: object, name: str) -> dict[str, object]:
     if not isinstance(value, Installer):
         raise TypeError(f"{name} must be an Installer")
@@ -190,6 +198,7 @@ UPDATABLE_FIELDS: Final[Mapping[str, Callable[[object, str], object]]] = Mapping
         "state_valid_until": _instant,
         "version": _text,
         "last_notification": _notification,
+        "sync_paused": _flag,
     }
 )
 
@@ -248,6 +257,7 @@ def profile_from_item(item: Mapping[str, Any]) -> TenantProfile:
         purged_at=_optional_instant(item.get("purged_at")),
         removed=MappingProxyType({str(k): int(v) for k, v in (item.get("removed") or {}).items()}),
         purge_pending=bool(item.get("purge_pending", False)),
+        sync_paused=bool(item.get("sync_paused", False)),
     )
 
 

@@ -1,0 +1,152 @@
+"""The messages on SyncQueue, parsed strictly: anything else is a poison message.
+
+- ``{"kind": "sync", "ctx", "reason", "entities"?, "full"?}``: the dispatcher's scheduled
+  syncs (``reason`` ``schedule``), continuations of a run that ran out of time or was
+  throttled (``continuation``), the first full sync after an install (``install``);
+- ``{"kind": "record", "ctx", "entity", "primary_key", "event", "event_id"}``: a CRM
+  webhook said one record changed (queued by the notification webhook);
+- ``{"kind": "lifecycle", "ctx", "follow_up", ...}``: follow-up work of a customer-state
+  notification (``wait_for_running``, ``full_resync``, ``sync_soon``, ``purge``,
+  ``refresh_endpoint``); each confirms with the state API before acting.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+from superoffice_app.tokens import CTX_PATTERN
+
+__all__ = [
+    "FOLLOW_UPS",
+    "BadMessage",
+    "FollowUpMessage",
+    "RecordMessage",
+    "SyncMessage",
+    "parse_message",
+]
+
+FOLLOW_UPS: Final = frozenset(
+    {"wait_for_running", "full_resync", "sync_soon", "purge", "refresh_endpoint"}
+)
+_REASONS: Final = frozenset(
+    {"schedule", "continuation", "install", "resume", "full_resync", "manual"}
+)
+
+
+class BadMessage(ValueError):
+    """Not a message this worker understands; it ends in the dead-letter queue."""
+
+
+@dataclass(frozen=True)
+class SyncMessage:
+    ctx: str
+    reason: str
+    entities: tuple[str, ...] | None = None
+    full: bool = False
+
+    def to_body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"kind": "sync", "ctx": self.ctx, "reason": self.reason}
+        if self.entities is not None:
+            body["entities"] = list(self.entities)
+        if self.full:
+            body["full"] = True
+        return body
+
+
+@dataclass(frozen=True)
+class RecordMessage:
+    ctx: str
+    entity: str
+    primary_key: int
+    event: str | None = None
+    event_id: str | None = None
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "kind": "record",
+            "ctx": self.ctx,
+            "entity": self.entity,
+            "primary_key": self.primary_key,
+            "event": self.event,
+            "event_id": self.event_id,
+        }
+
+
+@dataclass(frozen=True)
+class FollowUpMessage:
+    ctx: str
+    follow_up: str
+    change_type: int | None = None
+    public_endpoint: str | None = None
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "kind": "lifecycle",
+            "ctx": self.ctx,
+            "follow_up": self.follow_up,
+            "change_type": self.change_type,
+            "public_endpoint": self.public_endpoint,
+        }
+
+
+Message = SyncMessage | RecordMessage | FollowUpMessage
+
+
+def parse_message(body: str) -> Message:
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        raise BadMessage("the message body is not JSON") from None
+    if not isinstance(data, dict):
+        raise BadMessage("the message body is not a JSON object")
+    ctx = data.get("ctx")
+    if not isinstance(ctx, str) or CTX_PATTERN.fullmatch(ctx) is None:
+        raise BadMessage("the message has no valid ctx")
+    kind = data.get("kind")
+    if kind == "sync":
+        reason = data.get("reason", "schedule")
+        if reason not in _REASONS:
+            raise BadMessage(f"unknown sync reason {reason!r}")
+        entities = data.get("entities")
+        if entities is not None and (
+            not isinstance(entities, list) or not all(isinstance(e, str) for e in entities)
+        ):
+            raise BadMessage("entities must be a list of names")
+        return SyncMessage(
+            ctx,
+            str(reason),
+            tuple(entities) if entities is not None else None,
+            data.get("full") is True,
+        )
+    if kind == "record":
+        entity, key = data.get("entity"), data.get("primary_key")
+        if not isinstance(entity, str) or not entity:
+            raise BadMessage("a record message needs an entity")
+        if isinstance(key, bool) or not isinstance(key, int) or key < 1:
+            raise BadMessage("a record message needs a positive primary_key")
+        return RecordMessage(
+            ctx,
+            entity.lower(),
+            key,
+            _optional_text(data, "event"),
+            _optional_text(data, "event_id"),
+        )
+    if kind == "lifecycle":
+        follow_up = data.get("follow_up")
+        if follow_up not in FOLLOW_UPS:
+            raise BadMessage(f"unknown follow-up {follow_up!r}")
+        change_type = data.get("change_type")
+        return FollowUpMessage(
+            ctx,
+            str(follow_up),
+            change_type if isinstance(change_type, int) else None,
+            _optional_text(data, "public_endpoint"),
+        )
+    raise BadMessage(f"unknown message kind {kind!r}")
+
+
+def _optional_text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    return value if isinstance(value, str) else None

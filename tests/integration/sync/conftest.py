@@ -1,0 +1,242 @@
+"""The sync worker and dispatcher wired to DynamoDB Local, moto and the simulator.
+
+The domain objects are built the way the function builds them (``SyncWiring``), with
+the test's clients handed in; one test also drives the function module itself.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local import defaults
+from local.app_credentials import AppCredentials, load_or_create_app_credentials
+from local.simulator import RunningSimulator, start_simulator
+from local.tables import create_tables
+from superoffice_app.app_secrets import AppSecrets, SecretNames
+from superoffice_app.config import load_config
+from superoffice_app.onboarding.wiring import Onboarding, OnboardingSettings
+from superoffice_app.store import DynamoTable, Installer, TenantStatus, TenantStore
+from superoffice_app.sync.settings import load_sync_settings
+from superoffice_app.sync.wiring import SyncWiring
+from tests.integration.conftest import unique_table_name
+
+APP_BASE_URL = "http://127.0.0.1:3000"
+SECRET_NAMES = SecretNames(
+    client_secret="sync/client-secret", private_key="sync/private-key", session_keys="sync/session"
+)
+
+
+@pytest.fixture(scope="session")
+def sync_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("sync-simulator")
+
+
+@pytest.fixture(scope="session")
+def app_credentials(sync_state_dir: Path) -> AppCredentials:
+    return load_or_create_app_credentials(sync_state_dir)
+
+
+@pytest.fixture(scope="session")
+def simulator(sync_state_dir: Path, app_credentials: AppCredentials) -> Iterator[RunningSimulator]:
+    with start_simulator(port=0, state_dir=sync_state_dir, log=lambda _line: None) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _fresh_simulator(simulator: RunningSimulator) -> None:
+    simulator.state.reset()
+
+
+@pytest.fixture
+def records_table(dynamodb_client: Any, local_template: Any) -> Iterator[str]:
+    name = create_tables(
+        dynamodb_client, local_template, only=["RecordsTable"], physical_name=unique_table_name
+    )["RecordsTable"]
+    yield name
+    dynamodb_client.delete_table(TableName=name)
+
+
+@dataclass
+class EventTap:
+    """An EventBridge rule on the bus sending every event to a queue the test reads."""
+
+    sqs: Any
+    queue_url: str
+
+    def drain(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        while True:
+            answer = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            )
+            messages = answer.get("Messages", [])
+            if not messages:
+                return found
+            for message in messages:
+                found.append(json.loads(message["Body"]))
+                self.sqs.delete_message(
+                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+
+
+@dataclass
+class SyncHarness:
+    wiring: SyncWiring
+    tenants: TenantStore
+    simulator: RunningSimulator
+    queue_url: str
+    records_table: str
+    events: EventTap
+    sqs: Any
+    dynamodb: Any
+    # (message, delay asked for) of every single send; sent without the delay, so a test
+    # can receive re-queued work at once.
+    delays: list[tuple[dict[str, Any], float]]
+
+    def install(self, ctx: str) -> str:
+        """An active tenant with a system token the simulator approved."""
+        token = self.simulator.state.approve(ctx, defaults.LOCAL_CLIENT_ID)
+        serial = self.simulator.state.tenant(ctx).serial
+        self.tenants.begin_install(
+            ctx,
+            environment="local",
+            api_base=self.simulator.base_url,
+            installed_by=Installer(associate_id=1),
+            serial=serial,
+            secrets={"system_token": token},
+        )
+        self.tenants.transition(ctx, TenantStatus.ACTIVE, allowed_from={TenantStatus.INSTALLING})
+        return ctx
+
+    def queued(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        while True:
+            answer = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            )
+            messages = answer.get("Messages", [])
+            if not messages:
+                return found
+            for message in messages:
+                found.append(json.loads(message["Body"]))
+                self.sqs.delete_message(
+                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+
+    def mirrored(self, ctx: str, entity: str) -> dict[int, dict[str, Any]]:
+        found: dict[int, dict[str, Any]] = {}
+        arguments: dict[str, Any] = {
+            "TableName": self.records_table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"{ctx}#{entity}"}},
+        }
+        while True:
+            page = self.dynamodb.query(**arguments)
+            for item in page["Items"]:
+                found[int(item["SK"]["N"])] = {
+                    "updated": item["updated"]["S"],
+                    **json.loads(item["fields"]["S"]),
+                }
+            if not page.get("LastEvaluatedKey"):
+                return found
+            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def simulator_records(self, ctx: str, entity: str) -> dict[int, dict[str, Any]]:
+        with self.simulator.state.lock:
+            records = self.simulator.state.tenant(ctx).records.by_entity.get(entity, {})
+            return {
+                key: {**record.fields, "updated": record.to_json()["updated"]}
+                for key, record in records.items()
+            }
+
+
+@pytest.fixture
+def harness(
+    aws_services: Any,
+    dynamodb_client: Any,
+    kms_client: Any,
+    tenants_table: DynamoTable,
+    kms_key_id: str,
+    records_table: str,
+    simulator: RunningSimulator,
+    app_credentials: AppCredentials,
+) -> SyncHarness:
+    import boto3
+
+    sqs = boto3.client("sqs")
+    events = boto3.client("events")
+    suffix = uuid.uuid4().hex[:8]
+    queue_url = sqs.create_queue(QueueName=f"sync-{suffix}")["QueueUrl"]
+    tap_url = sqs.create_queue(QueueName=f"tap-{suffix}")["QueueUrl"]
+    tap_arn = sqs.get_queue_attributes(QueueUrl=tap_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    bus = f"bus-{suffix}"
+    events.create_event_bus(Name=bus)
+    events.put_rule(
+        Name=f"tap-{suffix}",
+        EventBusName=bus,
+        EventPattern=json.dumps({"source": ["superoffice-app.sync"]}),
+    )
+    events.put_targets(
+        Rule=f"tap-{suffix}", EventBusName=bus, Targets=[{"Id": "tap", "Arn": tap_arn}]
+    )
+    env = {
+        "SUPEROFFICE_ENVIRONMENT": "local",
+        "SUPEROFFICE_LOCAL_BASE_URL": simulator.base_url,
+        "SUPEROFFICE_CLIENT_ID": defaults.LOCAL_CLIENT_ID,
+        "APP_BASE_URL": APP_BASE_URL,
+        "RECORDS_TABLE": records_table,
+        "SYNC_QUEUE_URL": queue_url,
+        "EVENT_BUS_NAME": bus,
+        "SYNC_PAGE_SIZE": "50",
+    }
+    config = load_config(env)
+    onboarding_settings = OnboardingSettings(
+        tenants_table=tenants_table.name, app_key_id=kms_key_id, secret_names=SECRET_NAMES
+    )
+    values = {
+        SECRET_NAMES.client_secret: app_credentials.client_secret,
+        SECRET_NAMES.private_key: app_credentials.private_key_xml,
+    }
+    onboarding = Onboarding(
+        config,
+        onboarding_settings,
+        dynamodb=dynamodb_client,
+        kms=kms_client,
+        secrets=AppSecrets(SECRET_NAMES, fetch=values.__getitem__),
+    )
+    wiring = SyncWiring(
+        config,
+        onboarding_settings,
+        load_sync_settings(env),
+        onboarding=onboarding,
+        sqs=sqs,
+        events=events,
+    )
+    delays: list[tuple[dict[str, Any], float]] = []
+    send = wiring.queue.send
+
+    def send_now(body: Any, delay_seconds: float = 0) -> None:
+        delays.append((dict(body), delay_seconds))
+        send(body, 0)
+
+    wiring.queue.send = send_now  # type: ignore[method-assign]
+    return SyncHarness(
+        wiring=wiring,
+        tenants=onboarding.tenants,
+        simulator=simulator,
+        queue_url=queue_url,
+        records_table=records_table,
+        events=EventTap(sqs, tap_url),
+        sqs=sqs,
+        dynamodb=dynamodb_client,
+        delays=delays,
+    )

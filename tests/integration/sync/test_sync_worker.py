@@ -1,0 +1,371 @@
+"""The worker against the simulator over real HTTP, DynamoDB Local and moto."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from superoffice_app.store import TenantStatus
+from superoffice_app.sync.lease import TenantLease
+from tests.integration.sync.conftest import SyncHarness
+from tests.integration.sync.sync_helpers import (
+    Control,
+    area,
+    budget,
+    message,
+    rest_requests,
+)
+
+pytestmark = pytest.mark.integration
+
+ENTITIES = ("contact", "person", "sale", "project")
+CTX = "Cust10002"
+
+
+@pytest.fixture
+def control(harness: SyncHarness) -> Control:
+    return Control(harness.simulator.base_url)
+
+
+def sync(harness: SyncHarness, ctx: str = CTX, seconds: float = 60, **extra: Any) -> Any:
+    body = {"kind": "sync", "ctx": ctx, "reason": "schedule", **extra}
+    return harness.wiring.worker.handle(message(body), budget(seconds))
+
+
+def assert_mirror_matches(harness: SyncHarness, ctx: str, entity: str) -> None:
+    mirrored = harness.mirrored(ctx, entity)
+    expected = harness.simulator_records(ctx, entity)
+    assert sorted(mirrored) == sorted(expected), entity
+    for key, fields in expected.items():
+        assert mirrored[key]["updated"] == fields["updated"], (entity, key)
+        for name, value in fields.items():
+            if name in mirrored[key]:
+                assert mirrored[key][name] == value, (entity, key, name)
+
+
+def test_first_sync_mirrors_everything_and_publishes_each_record(
+    harness: SyncHarness, control: Control
+) -> None:
+    harness.install(CTX)
+    outcome = sync(harness)
+    assert outcome.status == "done", outcome
+    total = 0
+    for entity in ENTITIES:
+        assert_mirror_matches(harness, CTX, entity)
+        total += len(harness.simulator_records(CTX, entity))
+    assert total > 0
+    assert outcome.records == total
+    events = harness.events.drain()
+    assert len(events) == total
+    assert {event["detail-type"] for event in events} == {"CRM record created"}
+    sample = events[0]["detail"]
+    assert sample["ctx"] == CTX
+    assert sample["entity"] in ENTITIES
+    assert isinstance(sample["primaryKey"], int)
+
+
+def test_an_idle_tenant_costs_one_request_per_entity_and_nothing_else(
+    harness: SyncHarness, control: Control
+) -> None:
+    harness.install(CTX)
+    assert sync(harness).status == "done"
+    harness.events.drain()
+    control.reset_counters(CTX)
+    outcome = sync(harness)
+    assert outcome.status == "done"
+    assert outcome.records == 0
+    counters = control.counters(CTX)
+    assert rest_requests(counters) == len(ENTITIES)
+    assert area(counters, "stateApi") == 0
+    assert area(counters, "systemUser") == 0
+    assert harness.events.drain() == []
+
+
+def test_changes_since_the_last_sync_are_mirrored_and_published(
+    harness: SyncHarness, control: Control
+) -> None:
+    harness.install(CTX)
+    sync(harness)
+    harness.events.drain()
+    created = control.save(CTX, "contact", {"name": "Fresh Start AS"})
+    existing = min(harness.simulator_records(CTX, "person"))
+    control.save(CTX, "person", {"firstname": "Renamed"}, id=existing)
+    outcome = sync(harness)
+    assert outcome.records == 2
+    assert harness.mirrored(CTX, "contact")[created]["name"] == "Fresh Start AS"
+    assert harness.mirrored(CTX, "person")[existing]["firstname"] == "Renamed"
+    kinds = sorted(
+        (event["detail"]["entity"], event["detail-type"]) for event in harness.events.drain()
+    )
+    assert kinds == [("contact", "CRM record created"), ("person", "CRM record changed")]
+
+
+def test_records_changed_while_paging_are_picked_up_by_the_next_run(
+    harness: SyncHarness, control: Control, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edits between pages land in the cursor's past or future: none skipped, none twice."""
+    ctx = CTX
+    harness.install(ctx)
+    control.post(
+        f"/tenants/{ctx}/records/contact/bulk",
+        {"count": 400, "perSecond": 9, "fields": {"name": "Bulk {n}"}},
+    )
+    mirror = harness.wiring.mirror
+    original = mirror.write
+    pages: list[int] = []
+
+    def edit_between_pages(ctx_: str, changes: Any) -> None:
+        original(ctx_, changes)
+        pages.append(len(changes))
+        if len(pages) in (2, 5):  # an edit of an early record, and a new one, mid-run
+            early = min(harness.simulator_records(ctx, "contact"))
+            control.save(ctx, "contact", {"name": f"Edited during page {len(pages)}"}, id=early)
+            control.save(ctx, "contact", {"name": f"Born during page {len(pages)}"})
+
+    monkeypatch.setattr(mirror, "write", edit_between_pages)
+    sync(harness, entities=["contact"])
+    monkeypatch.setattr(mirror, "write", original)
+    sync(harness, entities=["contact"])
+    assert_mirror_matches(harness, ctx, "contact")
+    names = {fields["name"] for fields in harness.mirrored(ctx, "contact").values()}
+    assert {"Born during page 2", "Born during page 5", "Edited during page 5"} <= names
+    keys = [event["detail"]["primaryKey"] for event in harness.events.drain()]
+    created = [key for key in keys if keys.count(key) > 1]
+    # Only the edited record appears more than once (created, then changed).
+    assert len(set(created)) <= 1
+
+
+@pytest.mark.parametrize("crash_after_page", [1, 3, 6])
+def test_a_crash_after_any_page_leaves_no_gap(
+    harness: SyncHarness, control: Control, monkeypatch: pytest.MonkeyPatch, crash_after_page: int
+) -> None:
+    harness.install(CTX)
+    control.post(f"/tenants/{CTX}/records/person/bulk", {"count": 330, "perSecond": 6})
+    mirror = harness.wiring.mirror
+    original = mirror.write
+    written: list[int] = []
+
+    def crashing_write(ctx_: str, changes: Any) -> None:
+        original(ctx_, changes)
+        written.append(1)
+        if len(written) == crash_after_page:
+            raise RuntimeError("the Lambda died here")
+
+    monkeypatch.setattr(mirror, "write", crashing_write)
+    with pytest.raises(RuntimeError, match="died"):
+        sync(harness, entities=["person"])
+    monkeypatch.setattr(mirror, "write", original)
+    # The lease of the dead run is released by `finally`; a real crash would wait for
+    # its expiry, which TenantLease tests cover.
+    assert sync(harness, entities=["person"]).status == "done"
+    assert_mirror_matches(harness, CTX, "person")
+
+
+def test_throttling_with_retry_after_is_waited_out_within_the_run(
+    harness: SyncHarness, control: Control
+) -> None:
+    harness.install(CTX)
+    control.fault(CTX, status=429, retryAfter=1, count=2, pathContains="/Archive")
+    outcome = sync(harness)
+    assert outcome.status == "done"
+    assert outcome.throttles == 2
+    for entity in ENTITIES:
+        assert_mirror_matches(harness, CTX, entity)
+
+
+def test_a_long_outage_defers_and_the_continuation_finishes_without_loss(
+    harness: SyncHarness, control: Control, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.install(CTX)
+    control.post(f"/tenants/{CTX}/records/contact/bulk", {"count": 120, "perSecond": 4})
+    mirror = harness.wiring.mirror
+    original = mirror.write
+    written: list[int] = []
+
+    def outage_after_two_pages(ctx_: str, changes: Any) -> None:
+        original(ctx_, changes)
+        written.append(1)
+        if len(written) == 2:  # SuperOffice answers 503 for a long while from here on
+            control.fault(CTX, status=503, forSeconds=600, pathContains="/Archive")
+
+    monkeypatch.setattr(mirror, "write", outage_after_two_pages)
+    outcome = sync(harness, seconds=8)
+    monkeypatch.setattr(mirror, "write", original)
+    assert outcome.status == "requeued"
+    (continuation,) = harness.queued()
+    assert harness.delays[-1][1] > 0  # it comes back later, not at once
+    assert continuation["kind"] == "sync"
+    assert continuation["reason"] == "continuation"
+    assert continuation["entities"][0] == "contact"
+    state = harness.wiring.worker._states.entity(CTX, "contact")
+    assert state.in_progress
+    assert state.last_error is not None
+    assert len(harness.mirrored(CTX, "contact")) == 100  # two complete pages of 50
+    control.delete(f"/tenants/{CTX}/faults")
+    assert harness.wiring.worker.handle(message(continuation), budget()).status == "done"
+    for entity in ENTITIES:
+        assert_mirror_matches(harness, CTX, entity)
+
+
+def test_dropped_connections_are_retried(harness: SyncHarness, control: Control) -> None:
+    harness.install(CTX)
+    control.fault(CTX, drop=True, count=2, pathContains="/Archive")
+    assert sync(harness).status == "done"
+    assert_mirror_matches(harness, CTX, "contact")
+
+
+def test_a_second_worker_backs_off(harness: SyncHarness) -> None:
+    harness.install(CTX)
+    other = TenantLease(harness.wiring.onboarding.table, owner="the-other-worker")
+    assert other.acquire(CTX, 120)
+    scheduled = sync(harness)
+    assert scheduled.status == "skipped"
+    assert "another worker" in scheduled.reason
+    record = harness.wiring.worker.handle(
+        message({"kind": "record", "ctx": CTX, "entity": "contact", "primary_key": 1}),
+        budget(),
+    )
+    assert record.status == "requeued"
+    assert [m["kind"] for m in harness.queued()] == ["record"]
+    assert harness.mirrored(CTX, "contact") == {}
+    other.release(CTX)
+    assert sync(harness).status == "done"
+
+
+def test_a_revoked_app_marks_the_tenant_and_stops(harness: SyncHarness, control: Control) -> None:
+    harness.install(CTX)
+    control.post(f"/tenants/{CTX}/revoke")
+    outcome = sync(harness)
+    assert outcome.status == "revoked"
+    profile = harness.tenants.get(CTX)
+    assert profile is not None
+    assert profile.status is TenantStatus.REVOKED
+    control.reset_counters(CTX)
+    assert sync(harness).status == "skipped"
+    assert control.counters(CTX).get("total", 0) == 0
+
+
+def test_a_suspended_tenant_is_not_called(harness: SyncHarness, control: Control) -> None:
+    harness.install(CTX)
+    control.put(f"/tenants/{CTX}/state", {"state": "Suspended"})
+    outcome = sync(harness)
+    assert outcome.status == "skipped"
+    assert rest_requests(control.counters(CTX)) == 0
+
+
+def test_deletions_are_reconciled(harness: SyncHarness, control: Control) -> None:
+    harness.install(CTX)
+    sync(harness)
+    harness.events.drain()
+    gone = max(harness.simulator_records(CTX, "sale"))
+    control.delete(f"/tenants/{CTX}/records/sale/{gone}")
+    # Reconciliation is due daily; make it due now.
+    worker = harness.wiring.worker
+    worker._settings = dataclasses.replace(worker._settings, reconcile_every=timedelta(0))
+    sync(harness, entities=["sale"])
+    assert gone not in harness.mirrored(CTX, "sale")
+    assert_mirror_matches(harness, CTX, "sale")
+    deleted = [e for e in harness.events.drain() if e["detail-type"] == "CRM record deleted"]
+    assert [e["detail"]["primaryKey"] for e in deleted] == [gone]
+
+
+def test_a_targeted_sync_mirrors_one_record_and_a_deleted_one_goes(
+    harness: SyncHarness, control: Control
+) -> None:
+    harness.install(CTX)
+    sync(harness)
+    harness.events.drain()
+    key = control.save(CTX, "project", {"name": "Webhook project"})
+    outcome = harness.wiring.worker.handle(
+        message({"kind": "record", "ctx": CTX, "entity": "project", "primary_key": key}),
+        budget(),
+    )
+    assert outcome.status == "done"
+    assert harness.mirrored(CTX, "project")[key]["name"] == "Webhook project"
+    control.delete(f"/tenants/{CTX}/records/project/{key}")
+    harness.wiring.worker.handle(
+        message({"kind": "record", "ctx": CTX, "entity": "project", "primary_key": key}),
+        budget(),
+    )
+    assert key not in harness.mirrored(CTX, "project")
+    kinds = [event["detail-type"] for event in harness.events.drain()]
+    assert kinds == ["CRM record created", "CRM record deleted"]
+
+
+def test_a_tenant_deleted_while_a_sync_is_queued(harness: SyncHarness, control: Control) -> None:
+    harness.install(CTX)
+    sync(harness)
+    assert harness.mirrored(CTX, "contact")
+    queued_sync = message({"kind": "sync", "ctx": CTX, "reason": "schedule"})
+    control.post(f"/tenants/{CTX}/changes", {"change": "Delete", "notify": False})
+    purge = harness.wiring.worker.handle(
+        message({"kind": "lifecycle", "ctx": CTX, "follow_up": "purge"}), budget()
+    )
+    assert purge.status == "purged"
+    control.reset_counters(CTX)
+    outcome = harness.wiring.worker.handle(queued_sync, budget())
+    assert outcome.status == "skipped"
+    assert control.counters(CTX).get("total", 0) == 0
+    for entity in ENTITIES:
+        assert harness.mirrored(CTX, entity) == {}
+    profile = harness.tenants.get(CTX)
+    assert profile is not None
+    assert profile.status is TenantStatus.DELETED
+    assert harness.tenants.get_secret(CTX, "system_token") is None
+
+
+def test_a_delete_the_state_api_does_not_confirm_purges_nothing(
+    harness: SyncHarness, control: Control
+) -> None:
+    harness.install(CTX)
+    sync(harness)
+    outcome = harness.wiring.worker.handle(
+        message({"kind": "lifecycle", "ctx": CTX, "follow_up": "purge"}), budget()
+    )
+    assert outcome.status == "skipped"
+    assert harness.mirrored(CTX, "contact")
+    profile = harness.tenants.get(CTX)
+    assert profile is not None
+    assert profile.status is TenantStatus.ACTIVE
+
+
+def test_backup_restored_resyncs_everything(harness: SyncHarness, control: Control) -> None:
+    harness.install(CTX)
+    sync(harness)
+    harness.events.drain()
+    # The restore took a record back in time: same key, older content, older timestamp.
+    key = min(harness.simulator_records(CTX, "contact"))
+    control.save(CTX, "contact", {"name": "As it was"}, id=key, updated="2020-01-01T00:00:00")
+    outcome = harness.wiring.worker.handle(
+        message({"kind": "lifecycle", "ctx": CTX, "follow_up": "full_resync"}), budget()
+    )
+    assert outcome.status == "done", outcome
+    assert harness.mirrored(CTX, "contact")[key]["name"] == "As it was"
+    for entity in ENTITIES:
+        assert_mirror_matches(harness, CTX, entity)
+
+
+def test_upgrade_finishes_when_the_state_api_says_running(
+    harness: SyncHarness, control: Control
+) -> None:
+    harness.install(CTX)
+    harness.tenants.transition(CTX, TenantStatus.UPGRADING, allowed_from={TenantStatus.ACTIVE})
+    control.put(f"/tenants/{CTX}/state", {"state": "OfflineMaintenance"})
+    follow_up = message({"kind": "lifecycle", "ctx": CTX, "follow_up": "wait_for_running"})
+    assert harness.wiring.worker.handle(follow_up, budget()).status == "skipped"
+    assert harness.tenants.get(CTX).status is TenantStatus.UPGRADING  # type: ignore[union-attr]
+    control.put(f"/tenants/{CTX}/state", {"state": "Running"})
+    assert harness.wiring.worker.handle(follow_up, budget()).status == "done"
+    assert harness.tenants.get(CTX).status is TenantStatus.ACTIVE  # type: ignore[union-attr]
+    assert harness.mirrored(CTX, "contact")
+
+
+def test_a_paused_tenant_is_skipped(harness: SyncHarness, control: Control) -> None:
+    harness.install(CTX)
+    harness.tenants.update_fields(CTX, sync_paused=True)
+    control.reset_counters(CTX)
+    assert sync(harness).status == "skipped"
+    assert control.counters(CTX).get("total", 0) == 0
