@@ -24,11 +24,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from superoffice_app.config import ConfigError, load_config
 from superoffice_app.lifecycle.notifications import BadNotification, parse_notification
-from superoffice_app.lifecycle.service import (
-    NotificationService,
-    SqsFollowUps,
-    WebhookService,
-)
+from superoffice_app.lifecycle.service import NotificationService, WebhookService
 from superoffice_app.lifecycle.webhooks import (
     SIGNATURE_HEADER,
     BadWebhook,
@@ -38,6 +34,7 @@ from superoffice_app.lifecycle.webhooks import (
     signature_matches,
 )
 from superoffice_app.store import DynamoTable, SecretBox, TenantStore
+from superoffice_app.sync.queue import SyncQueue
 from superoffice_app.tokens import KeySet, RemoteKeySet, StateChangeTokenValidator, TokenError
 
 logger = Logger()
@@ -63,7 +60,7 @@ _tenants = TenantStore(
     DynamoTable(client=boto3.client("dynamodb"), name=TENANTS_TABLE),
     SecretBox(boto3.client("kms"), APP_KEY_ID),
 )
-_queue = SqsFollowUps(boto3.client("sqs"), SYNC_QUEUE_URL)
+_queue = SyncQueue(boto3.client("sqs"), SYNC_QUEUE_URL)
 _environment = CONFIG.environment
 NOTIFICATIONS = NotificationService(
     _tenants,
@@ -75,7 +72,11 @@ NOTIFICATIONS = NotificationService(
 )
 WEBHOOKS = WebhookService(_tenants, _queue)
 
-_persistence = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE)
+# One persistence layer per idempotent function: Powertools configures a layer once,
+# with the first config it sees, so a shared one would apply the notification's key
+# fields to webhook events (or the reverse) on a warm instance.
+_notification_persistence = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE)
+_webhook_persistence = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE)
 # The same notification (tenant, type, token) or webhook event (tenant, EventId) is
 # applied once; the stored key is a hash, so no token is kept in the table.
 NOTIFICATION_IDEMPOTENCY = IdempotencyConfig(
@@ -101,7 +102,7 @@ def _raw() -> bytes:
 
 @idempotent_function(
     data_keyword_argument="body",
-    persistence_store=_persistence,
+    persistence_store=_notification_persistence,
     config=NOTIFICATION_IDEMPOTENCY,
     key_prefix="superoffice-app.tenant-state",
 )
@@ -143,7 +144,7 @@ def tenant_state() -> Response[dict[str, Any]]:
 
 @idempotent_function(
     data_keyword_argument="key",
-    persistence_store=_persistence,
+    persistence_store=_webhook_persistence,
     config=WEBHOOK_IDEMPOTENCY,
     key_prefix="superoffice-app.crm-webhook",
 )

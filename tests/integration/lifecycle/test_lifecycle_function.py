@@ -229,3 +229,23 @@ def test_the_registration_test_event_gets_200(handler: ModuleType, active_tenant
     )
     assert code == 200
     assert queued(handler) == []
+
+
+@pytest.mark.parametrize("notification_first", [True, False])
+def test_one_warm_instance_serves_notifications_and_webhooks(
+    handler: ModuleType, active_tenant: str, state_token: TokenFactory, notification_first: bool
+) -> None:
+    """Each route keeps its own idempotency keys, whichever one a warm instance saw first."""
+    body = webhook(event_id="warm-1")
+    path = f"/webhooks/crm/{active_tenant}"
+
+    def deliver() -> int:
+        return call(handler, http_event(path, body, headers=signed(body)))[0]
+
+    def notify() -> int:
+        return send(handler, notification(5, state_token(), PublicEndpoint="sod3"))[0]
+
+    first, second = (notify, deliver) if notification_first else (deliver, notify)
+    assert first() == 200
+    assert second() == 200
+    assert sorted(m["kind"] for m in queued(handler)) == ["lifecycle", "record"]

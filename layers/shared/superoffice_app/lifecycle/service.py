@@ -8,8 +8,6 @@ verified against the tenant's webhook secrets and queued as a targeted sync.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -22,6 +20,7 @@ from superoffice_app.store import (
     TenantStore,
     TransitionError,
 )
+from superoffice_app.sync.messages import FollowUpMessage, RecordMessage
 from superoffice_app.tokens import StateChangeTokenValidator
 
 MAX_ATTEMPTS = 5
@@ -29,18 +28,9 @@ WEBHOOK_SECRETS = ("webhook_secret", "webhook_secret_previous")
 
 
 class FollowUpQueue(Protocol):
+    """Where follow-up work goes: ``superoffice_app.sync.queue.SyncQueue`` (SyncQueue)."""
+
     def send(self, message: dict[str, Any]) -> None: ...
-
-
-class SqsFollowUps:
-    """Follow-up work on the sync queue (the worker confirms with the state API first)."""
-
-    def __init__(self, sqs: Any, queue_url: str) -> None:
-        self._sqs = sqs
-        self._queue_url = queue_url
-
-    def send(self, message: dict[str, Any]) -> None:
-        self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(message))
 
 
 @dataclass(frozen=True)
@@ -56,12 +46,10 @@ class NotificationService:
         tenants: TenantStore,
         validator: StateChangeTokenValidator,
         queue: FollowUpQueue,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._tenants = tenants
         self._validator = validator
         self._queue = queue
-        self._clock = clock
 
     def handle(self, notification: Notification) -> Outcome:
         """Apply a notification; raises TokenError when its token does not verify."""
@@ -108,14 +96,9 @@ class NotificationService:
             if decided.follow_up is not FollowUp.NONE:
                 follow_up = decided.follow_up.name.lower()
                 self._queue.send(
-                    {
-                        "kind": "lifecycle",
-                        "ctx": ctx,
-                        "follow_up": follow_up,
-                        "change_type": notification.change_type,
-                        "public_endpoint": notification.public_endpoint,
-                        "queued_at": self._clock().isoformat(),
-                    }
+                    FollowUpMessage(
+                        ctx, follow_up, notification.change_type, notification.public_endpoint
+                    ).to_body()
                 )
             self._tenants.append_event(
                 ctx,
@@ -143,13 +126,8 @@ class WebhookService:
         if not event.entity or event.primary_key is None:
             return Outcome(False, "no record in the event")
         self._queue.send(
-            {
-                "kind": "record",
-                "ctx": event.ctx,
-                "entity": event.entity,
-                "primary_key": event.primary_key,
-                "event": event.event,
-                "event_id": event.event_id,
-            }
+            RecordMessage(
+                event.ctx, event.entity, event.primary_key, event.event, event.event_id
+            ).to_body()
         )
         return Outcome(True, "targeted sync queued", "record")
