@@ -34,7 +34,10 @@ metrics = Metrics()
 CONFIG = load_config()
 SETTINGS = load_sync_settings()
 WIRING = SyncWiring(CONFIG, load_onboarding_settings(), SETTINGS)
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every message failed is still answered with the list of failures (not
+# an exception): the effect is the same, and the function's Errors alarm keeps meaning
+# "something unexpected broke" rather than "one poison message arrived alone".
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 # Time kept back from the Lambda's remaining time for the checkpoint and the answer.
 _SAFETY_SECONDS = 10.0

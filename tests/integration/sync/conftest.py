@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -93,12 +93,35 @@ class SyncHarness:
     simulator: RunningSimulator
     queue_url: str
     records_table: str
-    events: EventTap
+    bus: str
     sqs: Any
     dynamodb: Any
     # (message, delay asked for) of every single send; sent without the delay, so a test
     # can receive re-queued work at once.
     delays: list[tuple[dict[str, Any], float]]
+    cleanups: list[Any] = field(default_factory=list)
+
+    def watch_events(self) -> EventTap:
+        """Route the bus's events to a queue the test reads (moto delivers slowly, so
+        only tests that look at events pay for it)."""
+        import boto3
+
+        events = boto3.client("events")
+        suffix = uuid.uuid4().hex[:8]
+        tap_url = self.sqs.create_queue(QueueName=f"tap-{suffix}")["QueueUrl"]
+        tap_arn = self.sqs.get_queue_attributes(QueueUrl=tap_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        events.put_rule(
+            Name=f"tap-{suffix}",
+            EventBusName=self.bus,
+            EventPattern=json.dumps({"source": ["superoffice-app.sync"]}),
+        )
+        events.put_targets(
+            Rule=f"tap-{suffix}", EventBusName=self.bus, Targets=[{"Id": "tap", "Arn": tap_arn}]
+        )
+        self.cleanups.append(lambda: _remove_rule(events, f"tap-{suffix}", self.bus))
+        return EventTap(self.sqs, tap_url)
 
     def install(self, ctx: str) -> str:
         """An active tenant with a system token the simulator approved."""
@@ -167,27 +190,15 @@ def harness(
     records_table: str,
     simulator: RunningSimulator,
     app_credentials: AppCredentials,
-) -> SyncHarness:
+) -> Iterator[SyncHarness]:
     import boto3
 
     sqs = boto3.client("sqs")
     events = boto3.client("events")
     suffix = uuid.uuid4().hex[:8]
     queue_url = sqs.create_queue(QueueName=f"sync-{suffix}")["QueueUrl"]
-    tap_url = sqs.create_queue(QueueName=f"tap-{suffix}")["QueueUrl"]
-    tap_arn = sqs.get_queue_attributes(QueueUrl=tap_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
     bus = f"bus-{suffix}"
     events.create_event_bus(Name=bus)
-    events.put_rule(
-        Name=f"tap-{suffix}",
-        EventBusName=bus,
-        EventPattern=json.dumps({"source": ["superoffice-app.sync"]}),
-    )
-    events.put_targets(
-        Rule=f"tap-{suffix}", EventBusName=bus, Targets=[{"Id": "tap", "Arn": tap_arn}]
-    )
     env = {
         "SUPEROFFICE_ENVIRONMENT": "local",
         "SUPEROFFICE_LOCAL_BASE_URL": simulator.base_url,
@@ -229,14 +240,23 @@ def harness(
         send(body, 0)
 
     wiring.queue.send = send_now  # type: ignore[method-assign]
-    return SyncHarness(
+    harness = SyncHarness(
         wiring=wiring,
         tenants=onboarding.tenants,
         simulator=simulator,
         queue_url=queue_url,
         records_table=records_table,
-        events=EventTap(sqs, tap_url),
+        bus=bus,
         sqs=sqs,
         dynamodb=dynamodb_client,
         delays=delays,
     )
+    yield harness
+    # moto matches every event against every rule it holds: leave none behind.
+    for cleanup in harness.cleanups:
+        cleanup()
+
+
+def _remove_rule(events: Any, rule: str, bus: str) -> None:
+    events.remove_targets(Rule=rule, EventBusName=bus, Ids=["tap"])
+    events.delete_rule(Name=rule, EventBusName=bus)

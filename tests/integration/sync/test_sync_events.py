@@ -1,0 +1,106 @@
+"""The sample events of events/scheduled_sync/ fed to the function's two handlers."""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO, LambdaContext, load_function_module
+from tests.integration.sync.conftest import APP_BASE_URL, SECRET_NAMES, SyncHarness
+
+pytestmark = pytest.mark.integration
+EVENTS = REPO / "events" / "scheduled_sync"
+
+
+class WorkerContext(LambdaContext):
+    """The worker's template timeout (120 s) still ahead, as at the start of a run."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 120_000
+
+
+@pytest.fixture
+def function(
+    harness: SyncHarness, monkeypatch: pytest.MonkeyPatch, app_credentials: Any, kms_key_id: str
+) -> ModuleType:
+    import boto3
+
+    secrets = boto3.client("secretsmanager")
+    for name, value in (
+        (SECRET_NAMES.client_secret, app_credentials.client_secret),
+        (SECRET_NAMES.private_key, app_credentials.private_key_xml),
+        (SECRET_NAMES.session_keys, "{}"),
+    ):
+        try:
+            secrets.create_secret(Name=name, SecretString=value)
+        except secrets.exceptions.ResourceExistsException:
+            secrets.put_secret_value(SecretId=name, SecretString=value)
+    settings = {
+        "SUPEROFFICE_ENVIRONMENT": "local",
+        "SUPEROFFICE_LOCAL_BASE_URL": harness.simulator.base_url,
+        "SUPEROFFICE_CLIENT_ID": "local-dev-client",
+        "APP_BASE_URL": APP_BASE_URL,
+        "TENANTS_TABLE": harness.wiring.onboarding.table.name,
+        "APP_KEY_ID": kms_key_id,
+        "CLIENT_SECRET_NAME": SECRET_NAMES.client_secret,
+        "PRIVATE_KEY_SECRET_NAME": SECRET_NAMES.private_key,
+        "SESSION_KEY_SECRET_NAME": SECRET_NAMES.session_keys,
+        "RECORDS_TABLE": harness.records_table,
+        "SYNC_QUEUE_URL": harness.queue_url,
+        "EVENT_BUS_NAME": harness.wiring.settings.event_bus,
+        "SYNC_JITTER_SECONDS": "0",
+        "POWERTOOLS_SERVICE_NAME": "sync-worker",
+        "POWERTOOLS_METRICS_NAMESPACE": "SuperOfficeApp",
+    }
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    return load_function_module("scheduled_sync")
+
+
+def load(name: str) -> dict[str, Any]:
+    return dict(json.loads((EVENTS / name).read_text()))
+
+
+def test_the_schedule_event_dispatches_the_active_tenants(
+    function: ModuleType, harness: SyncHarness
+) -> None:
+    harness.install("Cust10001")
+    summary = function.dispatch_handler(load("schedule.json"), WorkerContext())
+    if summary["maintenance_window"] is None:  # the local environment has no windows
+        assert summary["queued"] == 1
+        assert [m["ctx"] for m in harness.queued()] == ["Cust10001"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "worker-scheduled-sync.json",
+        "worker-webhook-record.json",
+        "worker-lifecycle-followups.json",
+    ],
+)
+def test_worker_samples_are_handled_without_failures(
+    function: ModuleType, harness: SyncHarness, name: str
+) -> None:
+    harness.install("Cust10001")
+    result = function.worker_handler(load(name), WorkerContext())
+    assert result == {"batchItemFailures": []}
+
+
+def test_a_poison_message_is_reported_as_a_batch_item_failure(function: ModuleType) -> None:
+    event = load("worker-poison-message.json")
+    result = function.worker_handler(event, WorkerContext())
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+
+
+def test_the_scheduled_sample_mirrors_the_tenant(
+    function: ModuleType, harness: SyncHarness
+) -> None:
+    harness.install("Cust10001")
+    function.worker_handler(load("worker-scheduled-sync.json"), WorkerContext())
+    assert len(harness.mirrored("Cust10001", "contact")) == len(
+        harness.simulator_records("Cust10001", "contact")
+    )
