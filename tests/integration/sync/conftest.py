@@ -23,6 +23,7 @@ from superoffice_app.app_secrets import AppSecrets, SecretNames
 from superoffice_app.config import load_config
 from superoffice_app.onboarding.wiring import Onboarding, OnboardingSettings
 from superoffice_app.store import DynamoTable, Installer, TenantStatus, TenantStore
+from superoffice_app.superoffice.http import new_http_client
 from superoffice_app.sync.settings import load_sync_settings
 from superoffice_app.sync.wiring import SyncWiring
 from tests.integration.conftest import unique_table_name
@@ -222,6 +223,8 @@ def harness(
         onboarding_settings,
         dynamodb=dynamodb_client,
         kms=kms_client,
+        # A short read timeout, so a "slow SuperOffice" fault times out within a test.
+        http=new_http_client(timeout_seconds=2, connect_timeout_seconds=2),
         secrets=AppSecrets(SECRET_NAMES, fetch=values.__getitem__),
     )
     wiring = SyncWiring(

@@ -216,10 +216,24 @@ def test_a_long_outage_defers_and_the_continuation_finishes_without_loss(
         assert_mirror_matches(harness, CTX, entity)
 
 
+def test_slow_answers_past_the_timeout_are_retried(harness: SyncHarness, control: Control) -> None:
+    harness.install(CTX)
+    control.fault(CTX, delaySeconds=3, count=1, pathContains="/Archive")
+    outcome = sync(harness)
+    assert outcome.status == "done"
+    # A first sync: per entity one page of records and one of keys (reconciliation);
+    # and the query that timed out, asked again.
+    queries = control.counters(CTX)["byPath"]["GET /api/v1/Archive/dynamic"]
+    assert queries == 2 * len(ENTITIES) + 1
+    for entity in ENTITIES:
+        assert_mirror_matches(harness, CTX, entity)
+
+
 def test_dropped_connections_are_retried(harness: SyncHarness, control: Control) -> None:
     harness.install(CTX)
     control.fault(CTX, drop=True, count=2, pathContains="/Archive")
     assert sync(harness).status == "done"
+    assert control.counters(CTX)["byStatus"]["dropped"] == 2
     assert_mirror_matches(harness, CTX, "contact")
 
 
