@@ -12,6 +12,7 @@ tests fail, telling to run `make test`, which installs them.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 import warnings
@@ -170,3 +171,16 @@ def kms_key_id(kms_client: Any) -> str:
         Description="integration test key",
     )["KeyMetadata"]
     return str(metadata["KeyId"])
+
+
+def drain_queue(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every message now visible on the queue, parsed and deleted."""
+    found: list[dict[str, Any]] = []
+    while True:
+        answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        messages = answer.get("Messages", [])
+        if not messages:
+            return found
+        for message in messages:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

@@ -16,7 +16,7 @@ from local.superid_keys import SigningKey, load_or_create_signing_key
 from local.tables import create_tables
 from superoffice_app.store import DynamoTable, Installer, SecretBox, TenantStatus, TenantStore
 from tests.conftest import LambdaContext, load_function_module
-from tests.integration.conftest import unique_table_name
+from tests.integration.conftest import drain_queue, unique_table_name
 
 ISSUER = "http://127.0.0.1:9"
 SO = "http://schemes.superoffice.net/identity/"
@@ -134,18 +134,7 @@ def call(handler: ModuleType, event: dict[str, Any]) -> tuple[int, dict[str, Any
 def queued(handler: ModuleType) -> list[dict[str, Any]]:
     import boto3
 
-    sqs = boto3.client("sqs")
-    messages: list[dict[str, Any]] = []
-    while True:
-        answer = sqs.receive_message(QueueUrl=handler.SYNC_QUEUE_URL, MaxNumberOfMessages=10)
-        batch = answer.get("Messages", [])
-        if not batch:
-            return messages
-        for message in batch:
-            messages.append(json.loads(message["Body"]))
-            sqs.delete_message(
-                QueueUrl=handler.SYNC_QUEUE_URL, ReceiptHandle=message["ReceiptHandle"]
-            )
+    return drain_queue(boto3.client("sqs"), handler.SYNC_QUEUE_URL)
 
 
 def notification(change: int, token: str, ctx: str = "Cust12345", **extra: Any) -> bytes:

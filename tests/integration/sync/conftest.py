@@ -26,7 +26,7 @@ from superoffice_app.store import DynamoTable, Installer, TenantStatus, TenantSt
 from superoffice_app.superoffice.http import new_http_client
 from superoffice_app.sync.settings import load_sync_settings
 from superoffice_app.sync.wiring import SyncWiring
-from tests.integration.conftest import unique_table_name
+from tests.integration.conftest import drain_queue, unique_table_name
 
 APP_BASE_URL = "http://127.0.0.1:3000"
 SECRET_NAMES = SecretNames(
@@ -72,19 +72,7 @@ class EventTap:
     queue_url: str
 
     def drain(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        while True:
-            answer = self.sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-            )
-            messages = answer.get("Messages", [])
-            if not messages:
-                return found
-            for message in messages:
-                found.append(json.loads(message["Body"]))
-                self.sqs.delete_message(
-                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
+        return drain_queue(self.sqs, self.queue_url)
 
 
 @dataclass
@@ -140,19 +128,7 @@ class SyncHarness:
         return ctx
 
     def queued(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        while True:
-            answer = self.sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-            )
-            messages = answer.get("Messages", [])
-            if not messages:
-                return found
-            for message in messages:
-                found.append(json.loads(message["Body"]))
-                self.sqs.delete_message(
-                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
+        return drain_queue(self.sqs, self.queue_url)
 
     def mirrored(self, ctx: str, entity: str) -> dict[int, dict[str, Any]]:
         found: dict[int, dict[str, Any]] = {}
