@@ -19,6 +19,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
+from superoffice_app.app_secrets import AppSecretError
 from superoffice_app.config import load_config
 from superoffice_app.cookies import SESSION_COOKIE_NAME, CookieError, find_cookie
 from superoffice_app.onboarding.management import item_row, tenant_view
@@ -26,7 +27,7 @@ from superoffice_app.onboarding.recorder import to_stored
 from superoffice_app.onboarding.signin import LOGIN_COOKIE_NAME, LOGIN_COOKIE_SECONDS
 from superoffice_app.onboarding.wiring import Onboarding, load_onboarding_settings
 from superoffice_app.store import LoginPurpose
-from superoffice_app.tokens import CTX_PATTERN
+from superoffice_app.tokens import CTX_PATTERN, TokenError
 from superoffice_app.web import pages, problems
 from superoffice_app.web.html import set_app_name
 from superoffice_app.web.problems import Problem
@@ -38,6 +39,8 @@ logger = Logger()
 app = APIGatewayHttpResolver()
 ONBOARDING = Onboarding(load_config(), load_onboarding_settings())
 set_app_name(ONBOARDING.spec.app_name)
+_ = ONBOARDING.sync_entities  # a wrong SYNC_ENTITIES fails the cold start, naming it
+SYNC_ACTIONS = {"pause": True, "resume": False}  # the form's action -> sync_paused
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -127,6 +130,29 @@ def _authorized_ctx(ctx: str) -> dict[str, Any]:
 def _csrf_token(session_token: str) -> str:
     # Only this browser has the HttpOnly session cookie, so only its pages can know this.
     return hashlib.sha256(b"csrf:" + session_token.encode()).hexdigest()
+
+
+def _check_csrf() -> str:
+    """The form's csrf_token must be the one derived from this browser's session cookie."""
+    session = _request_cookie(SESSION_COOKIE_NAME)
+    sent = _form().get("csrf_token", "")
+    if session is None or not hmac.compare_digest(sent, _csrf_token(session)):
+        raise problems.csrf_failed()
+    return session
+
+
+def _person(who: dict[str, Any], session: str) -> tuple[str, str]:
+    """(name, actor) for the audit trail: the session's name if it has one, else the id."""
+    associate = f"associate {who.get('associate_id')}"
+    try:
+        claims = ONBOARDING.session_tokens().validate(session)
+    except (TokenError, AppSecretError):  # the name is a courtesy; the id is always there
+        return associate, associate
+    if (claims.ctx, str(claims.associate_id)) != (who.get("ctx"), str(who.get("associate_id"))):
+        return associate, associate
+    if not claims.name:
+        return associate, associate
+    return claims.name, f"{claims.name} ({associate})"
 
 
 # -- sign-in ---------------------------------------------------------------------------
@@ -226,7 +252,12 @@ def _superoffice_origins() -> str:
 
 
 def _view(ctx: str) -> dict[str, Any]:
-    view = tenant_view(ONBOARDING.tenants, ctx)
+    view = tenant_view(
+        ONBOARDING.tenants,
+        ctx,
+        sync_states=ONBOARDING.sync_states,
+        sync_entities=ONBOARDING.sync_entities,
+    )
     if view is None:
         raise problems.unknown_tenant(ctx)
     return view
@@ -238,9 +269,13 @@ def management(ctx: str) -> Response[str]:
     view = _view(ctx)
     if _wants_json():
         return _json(view)
+    session = _request_cookie(SESSION_COOKIE_NAME)
     return _html(
         pages.management_page(
-            view, is_administrator=bool(who.get("administrator")), correlation_id=_correlation_id()
+            view,
+            is_administrator=bool(who.get("administrator")),
+            correlation_id=_correlation_id(),
+            csrf_token=_csrf_token(session) if session else None,
         )
     )
 
@@ -264,15 +299,45 @@ def uninstall_confirm(ctx: str) -> Response[str]:
     )
 
 
+@app.post("/tenants/<ctx>/sync")
+def sync_switch(ctx: str) -> Response[str]:
+    """Pause or resume syncing (form field ``action``); back to the page with a 303."""
+    who = _authorized_ctx(ctx)
+    if not who.get("administrator"):
+        raise problems.sync_needs_administrator(ctx)
+    session = _check_csrf()
+    paused = SYNC_ACTIONS.get(_form().get("action", ""))
+    if paused is None:
+        raise problems.bad_sync_action(ctx)
+    name, actor = _person(who, session)
+    outcome = ONBOARDING.sync_switch.set_paused(ctx, paused, by=name, actor=actor)
+    logger.info(
+        "sync switched",
+        extra={
+            "ctx": ctx,
+            "paused": outcome.paused,
+            "changed": outcome.changed,
+            "sync_queued": outcome.sync_queued,
+        },
+    )
+    if _wants_json():
+        return _json(
+            {
+                "ctx": ctx,
+                "paused": outcome.paused,
+                "changed": outcome.changed,
+                "sync_queued": outcome.sync_queued,
+            }
+        )
+    return _redirect(f"/tenants/{ctx}#sync")
+
+
 @app.post("/tenants/<ctx>/uninstall")
 def uninstall(ctx: str) -> Response[str]:
     who = _authorized_ctx(ctx)
     if not who.get("administrator"):
         raise problems.not_administrator()
-    session = _request_cookie(SESSION_COOKIE_NAME)
-    sent = _form().get("csrf_token", "")
-    if session is None or not hmac.compare_digest(sent, _csrf_token(session)):
-        raise problems.csrf_failed()
+    _check_csrf()
     outcome = ONBOARDING.uninstaller.uninstall(ctx, actor=f"associate {who.get('associate_id')}")
 
     def rows(items: Any) -> list[dict[str, Any]]:

@@ -93,6 +93,19 @@ def session_ring() -> SessionKeyRing:
 
 
 @pytest.fixture
+def sync_queue_url(aws_services: Any) -> Iterator[str]:
+    """SyncQueue in moto: the install queues its full sync here, a resume its sync."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    url: str = sqs.create_queue(QueueName=f"sync-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    try:
+        yield url
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+
+
+@pytest.fixture
 def handler(
     monkeypatch: pytest.MonkeyPatch,
     aws_services: Any,
@@ -102,6 +115,7 @@ def handler(
     app_credentials: AppCredentials,
     session_ring: SessionKeyRing,
     app_base_url: str,
+    sync_queue_url: str,
 ) -> ModuleType:
     import boto3
 
@@ -122,6 +136,7 @@ def handler(
         "APP_BASE_URL": app_base_url,
         "TENANTS_TABLE": tenants_table.name,
         "APP_KEY_ID": kms_key_id,
+        "SYNC_QUEUE_URL": sync_queue_url,
         "POWERTOOLS_SERVICE_NAME": "redirect-callback",
     }.items():
         monkeypatch.setenv(key, value)
@@ -135,16 +150,14 @@ def webhook_function(
     dynamodb_client: Any,
     local_template: Template,
     app_gateway: AppGateway,
+    sync_queue_url: str,
 ) -> Iterator[ModuleType]:
-    """NotificationWebhookFunction on the onboarding's table and key, served by the gateway."""
-    import boto3
-
+    """NotificationWebhookFunction on the onboarding's table, key and SyncQueue."""
     idempotency = create_tables(
         dynamodb_client, local_template, only=["IdempotencyTable"], physical_name=unique_table_name
     )["IdempotencyTable"]
-    queue = boto3.client("sqs").create_queue(QueueName=f"sync-{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("IDEMPOTENCY_TABLE", idempotency)
-    monkeypatch.setenv("SYNC_QUEUE_URL", queue["QueueUrl"])
+    monkeypatch.setenv("SYNC_QUEUE_URL", sync_queue_url)
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "notification-webhook")
     function = load_function_module("notification_webhook")
     app_gateway.serve(function)

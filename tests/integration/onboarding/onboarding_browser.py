@@ -28,6 +28,7 @@ PROTECTED = {
     ("GET", "/tenants/{ctx}"),
     ("GET", "/tenants/{ctx}/uninstall"),
     ("POST", "/tenants/{ctx}/uninstall"),
+    ("POST", "/tenants/{ctx}/sync"),
     ("GET", "/api/tenants/{ctx}"),
 }
 ROUTES = [

@@ -101,7 +101,11 @@ def test_happy_path_installs_provisions_and_shows_the_management_page(
     assert kinds == ["list", "list_item", "preference", "udef", "web_panel", "webhook"]
     assert all(item["where"] for item in view["provisioned"])
     assert view["installed_by"]["associate_id"] == 1
-    assert [e["kind"] for e in view["recent_events"]][:2] == ["installed", "install_started"]
+    assert [e["kind"] for e in view["recent_events"]][:3] == [
+        "initial_sync_queued",
+        "installed",
+        "install_started",
+    ]
 
     present = app_items_in(simulator, "Cust10001")
     assert all(present.values()), present
@@ -121,7 +125,9 @@ def test_reinstall_refreshes_credentials_and_duplicates_nothing(
     view = browser.app("GET", "/tenants/Cust10001?format=json").json()
     assert len(view["provisioned"]) == len(recorded)
     assert view["status"] == "active"
-    assert view["recent_events"][0]["summary"].startswith("Reinstalled")
+    latest, before_that = view["recent_events"][:2]
+    assert latest["summary"] == "Full sync queued after the reinstall"
+    assert before_that["summary"].startswith("Reinstalled")
 
 
 def test_sandbox_with_the_apps_items_already_present_gets_nothing_new(

@@ -6,6 +6,11 @@ every item provisioned is recorded the moment it exists; only then is the tenant
 `active`. A failure after the first write marks the tenant `install_failed` with the
 reason in its audit trail, and the next install completes it. Reinstalling an installed
 tenant refreshes its credentials and re-verifies provisioning without duplicating anything.
+
+An install ends with the initial full sync queued on SyncQueue (when a queue is handed
+in). The queue is not part of the install's promise: if SQS refuses, the install still
+succeeds, the audit trail says so and the scheduled sync picks the tenant up. The
+administrator's pause survives a reinstall, and a paused tenant gets no sync queued.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from superoffice_app.onboarding.recorder import (
     StoreRecorder,
     StoreWebhookSecrets,
 )
+from superoffice_app.onboarding.sync_switch import SyncSender, send_sync
 from superoffice_app.onboarding.tickets import SYSTEM_TOKEN, TICKET
 from superoffice_app.provisioning.engine import PublishWait, provision
 from superoffice_app.provisioning.reports import ProvisioningReport
 from superoffice_app.provisioning.spec import ProvisioningSpec
-from superoffice_app.store import Installer, TenantStatus, TenantStore
+from superoffice_app.store import PURGED_STATUSES, Installer, TenantStatus, TenantStore
 from superoffice_app.superoffice.http import (
     AccessRevoked,
     SuperOfficeError,
@@ -31,6 +37,7 @@ from superoffice_app.superoffice.http import (
 from superoffice_app.superoffice.rest import TenantApi
 from superoffice_app.superoffice.state_api import StateApiClient, TenantNotFound, TenantState
 from superoffice_app.superoffice.system_user import SystemUserClient, SystemUserRefused
+from superoffice_app.sync.messages import SyncMessage
 from superoffice_app.tokens import IdTokenClaims, Secret
 from superoffice_app.web import problems
 
@@ -46,6 +53,9 @@ class InstallResult:
     ctx: str
     report: ProvisioningReport
     reinstall: bool
+    # True: the initial full sync is queued; False: SQS refused it (the schedule takes
+    # over); None: none was queued (no queue configured, or syncing is paused).
+    sync_queued: bool | None = None
 
 
 class Installation:
@@ -61,6 +71,7 @@ class Installation:
         tenant_api: Callable[[str], TenantApi],
         spec: ProvisioningSpec,
         publish_wait: PublishWait = INSTALL_PUBLISH_WAIT,
+        sync_queue: SyncSender | None = None,
     ) -> None:
         self._environment = environment
         self._tenants = tenants
@@ -69,6 +80,7 @@ class Installation:
         self._tenant_api = tenant_api
         self._spec = spec
         self._publish_wait = publish_wait
+        self._sync_queue = sync_queue
 
     def install(self, claims: IdTokenClaims, *, refresh_token: Secret | None) -> InstallResult:
         ctx = claims.ctx
@@ -117,6 +129,14 @@ class Installation:
             state_answer=dict(state.raw),
             state_valid_until=state.valid_until,
         )
+        # begin_install writes a new profile; the administrator's pause is carried over
+        # at once (a production sandbox paused once must not start syncing because of a
+        # reinstall, nor lose its pause to a reinstall that fails half-way).
+        paused = (
+            previous is not None and previous.status not in PURGED_STATUSES and previous.sync_paused
+        )
+        if paused:
+            self._tenants.update_fields(ctx, sync_paused=True)
         actor = _actor(claims)
         self._tenants.append_event(
             ctx,
@@ -153,7 +173,38 @@ class Installation:
             },
             actor=actor,
         )
-        return InstallResult(ctx=ctx, report=report, reinstall=reinstall)
+        sync_queued = self._queue_full_sync(ctx, reinstall=reinstall, paused=paused, actor=actor)
+        return InstallResult(ctx=ctx, report=report, reinstall=reinstall, sync_queued=sync_queued)
+
+    def _queue_full_sync(
+        self, ctx: str, *, reinstall: bool, paused: bool, actor: str
+    ) -> bool | None:
+        """The install's last step: the initial full sync, recorded whatever SQS says."""
+        if self._sync_queue is None:
+            return None
+        if paused:
+            self._tenants.append_event(
+                ctx,
+                "initial_sync_waiting",
+                "Syncing is paused for this tenant: the full sync waits until an "
+                "administrator resumes it",
+                actor=actor,
+            )
+            return None
+        queued = send_sync(self._sync_queue, SyncMessage(ctx, "install", None, True))
+        if queued:
+            summary = (
+                "Full sync queued after the reinstall" if reinstall else "Initial full sync queued"
+            )
+            self._tenants.append_event(ctx, "initial_sync_queued", summary, actor=actor)
+        else:
+            self._tenants.append_event(
+                ctx,
+                "initial_sync_not_queued",
+                "The full sync could not be queued; the scheduled sync picks the tenant up",
+                actor=actor,
+            )
+        return queued
 
     def _running_state(self, ctx: str) -> TenantState:
         try:

@@ -2,16 +2,20 @@
 
 `tenant_view` gathers it from the store (so the page renders even while SuperOffice is
 down); the same dictionary is the JSON answer ("the list of what is provisioned" that
-certification asks for) and the data of the HTML page.
+certification asks for) and the data of the HTML page. Given the sync state store and the
+synced entities, it adds the "sync" section (`sync_status.sync_view`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from superoffice_app.onboarding.sync_status import sync_view
 from superoffice_app.store import ProvisionedItem, TenantProfile, TenantStatus, TenantStore
+from superoffice_app.store.clock import utc_now
+from superoffice_app.sync.state import SyncStateStore
 
 KIND_NAMES = {
     "udef": "User-defined field",
@@ -99,12 +103,25 @@ def to_do(profile: TenantProfile) -> list[str]:
     return []
 
 
-def tenant_view(tenants: TenantStore, ctx: str, *, events: int = 20) -> dict[str, Any] | None:
+def tenant_view(
+    tenants: TenantStore,
+    ctx: str,
+    *,
+    events: int = 20,
+    sync_states: SyncStateStore | None = None,
+    sync_entities: Sequence[str] = (),
+    now: datetime | None = None,
+) -> dict[str, Any] | None:
+    """The tenant as its administrator sees it; None for a tenant the app never knew.
+
+    With ``sync_states`` the view has a ``sync`` key: one row per name of
+    ``sync_entities`` (the configured ``SYNC_ENTITIES``), in that order.
+    """
     profile = tenants.get(ctx)
     if profile is None:
         return None
     installer = profile.installed_by
-    return {
+    view: dict[str, Any] = {
         "ctx": profile.ctx,
         "status": profile.status.value,
         "status_text": STATUS_TEXT.get(profile.status, ""),
@@ -135,3 +152,11 @@ def tenant_view(tenants: TenantStore, ctx: str, *, events: int = 20) -> dict[str
         ],
         "can_uninstall": profile.status not in (TenantStatus.UNINSTALLED, TenantStatus.DELETED),
     }
+    if sync_states is not None:
+        view["sync"] = sync_view(
+            profile,
+            sync_states.entities(ctx, sync_entities),
+            sync_states.tenant(ctx),
+            now=now or utc_now(),
+        )
+    return view

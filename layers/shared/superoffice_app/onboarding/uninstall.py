@@ -43,9 +43,19 @@ class UninstallOutcome:
 
 
 class Uninstaller:
-    def __init__(self, tenants: TenantStore, tenant_api: Callable[[str], TenantApi]) -> None:
+    """``purge_mirror`` removes the tenant's mirrored records (RecordsTable) and says how
+    many went; it runs after the tenant's purge, which deletes the tenant lease, so a
+    sync still running for the tenant stops at its next page."""
+
+    def __init__(
+        self,
+        tenants: TenantStore,
+        tenant_api: Callable[[str], TenantApi],
+        purge_mirror: Callable[[str], int] | None = None,
+    ) -> None:
         self._tenants = tenants
         self._tenant_api = tenant_api
+        self._purge_mirror = purge_mirror
 
     def uninstall(self, ctx: str, *, actor: str) -> UninstallOutcome:
         profile = self._tenants.get(ctx)
@@ -71,12 +81,14 @@ class Uninstaller:
             )
             raise problems.uninstall_incomplete(len(left))
         self._tenants.purge(ctx, status=TenantStatus.UNINSTALLED)
+        records = self._purge_mirror(ctx) if self._purge_mirror is not None else 0
         self._tenants.append_event(
             ctx,
             "uninstalled",
             "Uninstalled" if not left else "Uninstalled; some items must be removed by hand",
             details={
                 "removed": [item.key for item in report.gone],
+                "mirrored_records_removed": records,
                 "left_for_administrator": [item.key for item in left],
                 "access_revoked": report.access_revoked,
             },

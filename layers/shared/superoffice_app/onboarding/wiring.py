@@ -3,12 +3,17 @@
 Everything is constructed lazily on first use and then reused across invocations; AWS
 endpoints come from the standard `AWS_ENDPOINT_URL_<SERVICE>` variables, so the same
 code runs against AWS and against the local emulators.
+
+The sync settings the onboarding side needs are read lazily from the environment:
+`SYNC_QUEUE_URL` (where an install queues the initial full sync and a resume queues a
+sync; unset means no queueing, which only tests do) and `SYNC_ENTITIES` (the entities
+the management page reports on; the four defaults when unset).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -21,6 +26,7 @@ from superoffice_app.lifecycle.tenant_state import TenantStateStore
 from superoffice_app.onboarding.install import Installation
 from superoffice_app.onboarding.recorder import StoreRecorder, StoreWebhookSecrets
 from superoffice_app.onboarding.signin import SignIn
+from superoffice_app.onboarding.sync_switch import SyncSwitch
 from superoffice_app.onboarding.tickets import StoredTickets
 from superoffice_app.onboarding.uninstall import Uninstaller
 from superoffice_app.provisioning.spec import ProvisioningSpec, load_spec
@@ -31,10 +37,15 @@ from superoffice_app.superoffice.oidc import TokenResponse, exchange_code
 from superoffice_app.superoffice.rest import TenantApi
 from superoffice_app.superoffice.state_api import StateApiClient
 from superoffice_app.superoffice.system_user import SystemUserClient
+from superoffice_app.sync.entities import parse_entities
+from superoffice_app.sync.queue import SyncQueue
+from superoffice_app.sync.state import SyncStateStore
 from superoffice_app.tokens import (
     IdTokenValidator,
     KeySet,
     RemoteKeySet,
+    SessionTokenValidator,
+    StaticKeys,
     SystemUserTokenValidator,
 )
 
@@ -86,6 +97,8 @@ class Onboarding:
         http: httpx.Client | None = None,
         secrets: AppSecrets | None = None,
         spec: ProvisioningSpec | None = None,
+        sqs: Any = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.config = config
         self.settings = settings
@@ -94,6 +107,8 @@ class Onboarding:
         self._http = http
         self._secrets = secrets
         self._spec = spec
+        self._sqs = sqs
+        self._env = env  # None: os.environ, read when first needed
 
     @cached_property
     def http(self) -> httpx.Client:
@@ -175,6 +190,41 @@ class Onboarding:
             StoreWebhookSecrets(self.tenants, ctx),
         )
 
+    def _setting(self, name: str) -> str:
+        source = os.environ if self._env is None else self._env
+        return source.get(name, "").strip()
+
+    @cached_property
+    def sync_queue(self) -> SyncQueue | None:
+        """SyncQueue from `SYNC_QUEUE_URL`; None when it is not set (tests only)."""
+        url = self._setting("SYNC_QUEUE_URL")
+        if not url:
+            return None
+        return SyncQueue(self._sqs if self._sqs is not None else _aws_client("sqs"), url)
+
+    @cached_property
+    def sync_entities(self) -> tuple[str, ...]:
+        """The synced entities (`SYNC_ENTITIES`), as the sync functions read them."""
+        try:
+            specs = parse_entities(self._setting("SYNC_ENTITIES") or None)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        return tuple(spec.name for spec in specs)
+
+    @cached_property
+    def sync_states(self) -> SyncStateStore:
+        return SyncStateStore(self.table)
+
+    @cached_property
+    def sync_switch(self) -> SyncSwitch:
+        return SyncSwitch(self.tenants, self.sync_queue)
+
+    def session_tokens(self) -> SessionTokenValidator:
+        """A validator of the app's session tokens, on the key ring as it is now (rotation)."""
+        return SessionTokenValidator(
+            self.config.session_issuer, StaticKeys(self.secrets.session_keys().keyset())
+        )
+
     def installation(self) -> Installation:
         return Installation(
             environment=self.config.environment.name,
@@ -183,6 +233,7 @@ class Onboarding:
             system_users=self.system_users,
             tenant_api=self.tenant_api,
             spec=self.spec,
+            sync_queue=self.sync_queue,
         )
 
     def _exchange_code(self, code: str, code_verifier: str) -> TokenResponse:
@@ -209,4 +260,17 @@ class Onboarding:
 
     @cached_property
     def uninstaller(self) -> Uninstaller:
-        return Uninstaller(self.tenants, self.tenant_api)
+        return Uninstaller(self.tenants, self.tenant_api, self._purge_mirror())
+
+    def _purge_mirror(self) -> Callable[[str], int] | None:
+        """Removes a tenant's mirrored records, when this function knows RecordsTable."""
+        table = os.environ.get("RECORDS_TABLE", "").strip()
+        if not table:
+            return None
+        # Imported here: the mirror is the sync's; onboarding only removes it.
+        from superoffice_app.sync.entities import parse_entities  # noqa: PLC0415
+        from superoffice_app.sync.mirror import RecordsMirror  # noqa: PLC0415
+
+        mirror = RecordsMirror(self.table.client, table)
+        entities = parse_entities(os.environ.get("SYNC_ENTITIES"))
+        return lambda ctx: sum(mirror.purge(ctx, spec.name) for spec in entities)

@@ -20,11 +20,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Final
 
 from superoffice_app.store.clock import format_instant
 
 from .cursor import format_so_datetime, parse_so_datetime
+from .parallel import run_all
 
 __all__ = ["MirrorChange", "MirrorRecord", "RecordsMirror", "mirror_pk"]
 
@@ -208,41 +210,45 @@ class RecordsMirror:
 
     def _batch_get(
         self, ctx: str, entity: str, keys: list[int], projection: str
-    ) -> Iterator[Mapping[str, Any]]:
+    ) -> list[Mapping[str, Any]]:
         pk = mirror_pk(ctx, entity)
-        for start in range(0, len(keys), _GET_LIMIT):
+        names = {"ExpressionAttributeNames": {"#f": "fields"}} if "#f" in projection else {}
+
+        def get(chunk: list[int]) -> list[Mapping[str, Any]]:
             request: dict[str, Any] = {
                 self._table: {
-                    "Keys": [
-                        {"PK": {"S": pk}, "SK": {"N": str(key)}}
-                        for key in keys[start : start + _GET_LIMIT]
-                    ],
+                    "Keys": [{"PK": {"S": pk}, "SK": {"N": str(key)}} for key in chunk],
                     "ProjectionExpression": projection,
                     "ConsistentRead": True,
-                    **(
-                        {"ExpressionAttributeNames": {"#f": "fields"}} if "#f" in projection else {}
-                    ),
+                    **names,
                 }
             }
+            found: list[Mapping[str, Any]] = []
             for attempt in range(_UNPROCESSED_ATTEMPTS):
                 answer = self._client.batch_get_item(RequestItems=request)
-                yield from answer.get("Responses", {}).get(self._table, [])
+                found.extend(answer.get("Responses", {}).get(self._table, []))
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
-                    break
+                    return found
                 self._sleep(min(1.0, 0.05 * 2**attempt))
-            else:
-                raise RuntimeError("RecordsTable kept returning unprocessed keys")
+            raise RuntimeError("RecordsTable kept returning unprocessed keys")
+
+        chunks = [keys[start : start + _GET_LIMIT] for start in range(0, len(keys), _GET_LIMIT)]
+        return [item for found in run_all([partial(get, c) for c in chunks]) for item in found]
 
     def _write(self, requests: Iterable[dict[str, Any]]) -> None:
         pending = list(requests)
-        for start in range(0, len(pending), _WRITE_LIMIT):
-            chunk = pending[start : start + _WRITE_LIMIT]
+
+        def write(chunk: list[dict[str, Any]]) -> None:
             for attempt in range(_UNPROCESSED_ATTEMPTS):
                 answer = self._client.batch_write_item(RequestItems={self._table: chunk})
                 chunk = (answer.get("UnprocessedItems") or {}).get(self._table, [])
                 if not chunk:
-                    break
+                    return
                 self._sleep(min(1.0, 0.05 * 2**attempt))
-            else:
-                raise RuntimeError("RecordsTable kept returning unprocessed items")
+            raise RuntimeError("RecordsTable kept returning unprocessed items")
+
+        chunks = [
+            pending[start : start + _WRITE_LIMIT] for start in range(0, len(pending), _WRITE_LIMIT)
+        ]
+        run_all([partial(write, chunk) for chunk in chunks])

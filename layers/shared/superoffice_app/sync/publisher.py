@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, Final
 
 from .cursor import format_so_datetime
 from .mirror import MirrorChange
+from .parallel import run_all
 
 __all__ = ["DETAIL_TYPES", "EVENT_SOURCE", "EventPublisher", "change_detail"]
 
@@ -64,7 +66,6 @@ class EventPublisher:
         self._environment = environment
         self._sleep = sleep
         self.published = 0
-        self.calls = 0
 
     def publish(self, ctx: str, changes: Sequence[MirrorChange]) -> int:
         """Put one event per change, in as few PutEvents calls as the limits allow."""
@@ -78,15 +79,13 @@ class EventPublisher:
             }
             for change in changes
         ]
-        for batch in _batches(entries):
-            self._put(batch)
+        run_all([partial(self._put, batch) for batch in _batches(entries)])
         self.published += len(entries)
         return len(entries)
 
     def _put(self, batch: list[dict[str, Any]]) -> None:
         pending = batch
         for attempt in range(_ATTEMPTS):
-            self.calls += 1
             answer = self._client.put_events(Entries=pending)
             if not answer.get("FailedEntryCount"):
                 return

@@ -112,7 +112,8 @@ class TenantSync:
         }
         for position, entity in enumerate(entities):
             state = states[entity.name]
-            if full and not state.full_resync:
+            if full and not state.full_resync and state.last_success_at is not None:
+                # A full pass over an entity that never synced is simply its first sync.
                 state = state.with_(full_resync=True, in_progress=False)
             try:
                 self._sync_entity(entity, state)
@@ -142,7 +143,9 @@ class TenantSync:
                     raise Deferred("the run's time is up; the rest continues in a new message")
                 page = self._reader.changed_after(entity, position)
                 report.pages += 1
-                changes = self._mirror.changes(self.ctx, entity.name, page.records, restored=full)
+                changes = self._mirror.changes(
+                    self.ctx, entity.name, page.records, restored=state.full_resync
+                )
                 self._apply(changes, report)
                 position = page.cursor or position
                 state = state.with_(
@@ -153,7 +156,11 @@ class TenantSync:
                 state = self._save(state, report, accounting)
                 if page.last:
                     break
-            if full or self._reconcile_due(state):
+            if state.last_success_at is None and not state.full_resync:
+                # A first sync: the mirror holds only what this sync wrote, so there is
+                # nothing to reconcile yet; the daily clock starts now.
+                state = state.with_(reconciled_at=self._clock())
+            elif state.full_resync or self._reconcile_due(state):
                 deleted_before = report.deleted
                 self._reconcile(entity, report)
                 state = state.with_(
@@ -253,7 +260,12 @@ class TenantSync:
     def _save(
         self, state: EntitySyncState, report: EntityReport, accounting: _Accounting
     ) -> EntitySyncState:
-        """Checkpoint: the cursor and what this run cost so far (added to the totals)."""
+        """Checkpoint: the cursor and what this run cost so far (added to the totals).
+
+        The lease is renewed first: a worker whose tenant was purged meanwhile (the
+        purge deletes the lease) must not write its sync state back.
+        """
+        self._lease.renew(self.ctx, LEASE_SECONDS)
         requests = self._api.request_count - accounting.requests_at_start
         throttles = self.report.stats.throttles - accounting.throttles_at_start
         state = state.with_(

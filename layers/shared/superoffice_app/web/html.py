@@ -53,6 +53,8 @@ td.nowrap, th.nowrap { white-space: nowrap; }
   background: #e4e7eb; font-weight: 600; }
 .status-active { background: #def7ec; color: var(--ok); }
 .status-install_failed, .status-revoked { background: #fde8e8; color: var(--danger); }
+.status-sync-on { background: #def7ec; color: var(--ok); }
+.status-sync-paused { background: #fff4e5; color: #8a4b00; }
 .notice { border-left: 4px solid var(--accent); }
 .problem { border-left: 4px solid var(--danger); }
 .button { display: inline-block; font: inherit; padding: .6rem 1.2rem; border-radius: .4rem;

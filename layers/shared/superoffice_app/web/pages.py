@@ -51,7 +51,115 @@ def _provisioned_table(items: Sequence[dict[str, Any]], caption: str, *, where: 
     return table(caption, headings, rows)
 
 
-def management_page(view: dict[str, Any], *, is_administrator: bool, correlation_id: str) -> str:
+_SYNC_BADGES = {"on": "syncing", "paused": "paused", "waiting": "waiting", "off": "off"}
+
+
+def _when(iso: str | None, ago: str | None, *, never: str) -> str:
+    if not iso:
+        return never
+    return f"{readable_time(iso)} ({ago})" if ago else readable_time(iso)
+
+
+def _count(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else "–"
+
+
+def _sync_switch(sync: dict[str, Any], ctx: str, csrf_token: str) -> str:
+    if sync.get("can_resume"):
+        action, label = "resume", "Resume syncing"
+        why = "The app syncs again at once, then on its regular schedule."
+    elif sync.get("can_pause"):
+        action, label = "pause", "Pause syncing"
+        why = (
+            "While paused the app reads nothing from SuperOffice for this tenant. A "
+            "production sandbox (a copy of your production tenant) usually wants syncing "
+            "paused."
+        )
+    else:
+        return ""
+    return (
+        f'<form method="post" action="/tenants/{esc(ctx)}/sync">'
+        f'<input type="hidden" name="csrf_token" value="{esc(csrf_token)}">'
+        f'<input type="hidden" name="action" value="{action}">'
+        f'<p><button class="button button-quiet" type="submit">{esc(label)}</button></p>'
+        f"</form>{paragraphs(why)}"
+    )
+
+
+def _sync_section(
+    sync: dict[str, Any], ctx: str, *, is_administrator: bool, csrf_token: str | None
+) -> str:
+    state = str(sync.get("state", "off"))
+    badge = (
+        f'<span class="status status-sync-{esc(state)}">'
+        f"{esc(_SYNC_BADGES.get(state, state))}</span>"
+    )
+    totals = sync.get("totals") or {}
+    reason = totals.get("last_run_reason_text")
+    last_run = _when(
+        totals.get("last_run_at"), totals.get("last_run_ago"), never="No run has finished yet"
+    )
+    if reason and totals.get("last_run_at"):
+        last_run += f", for {reason}"
+    facts = definition_list(
+        [
+            ("Last run", last_run),
+            ("Runs", _count(totals.get("runs", 0))),
+            ("Requests to your SuperOffice", f"{_count(totals.get('requests_total', 0))} in all"),
+        ]
+    )
+    rows = []
+    for entity in sync.get("entities") or []:
+        last = _when(
+            entity.get("last_success_at"), entity.get("last_success_ago"), never="Not synced yet"
+        )
+        if entity.get("note"):
+            last += f" · {entity['note']}"
+        rows.append(
+            (
+                entity.get("name") or entity.get("entity"),
+                last,
+                _count(entity.get("records_mirrored")),
+                entity.get("lag") or "–",
+                entity.get("last_error") or "None",
+                _count(entity.get("requests_last_run")),
+                _count(entity.get("requests_total")),
+            )
+        )
+    per_entity = table(
+        "Per kind of record. Lag: the time since the last successful sync. Requests: the "
+        "calls the app made to your tenant's SuperOffice API.",
+        (
+            "Records",
+            "Last successful sync",
+            "Mirrored",
+            "Lag",
+            "Last error",
+            "Requests last run",
+            "Requests in all",
+        ),
+        rows,
+    )
+    switch = ""
+    if state != "off":
+        if not is_administrator:
+            switch = paragraphs("Only an administrator can pause or resume syncing.")
+        elif csrf_token:
+            switch = _sync_switch(sync, ctx, csrf_token)
+    return (
+        '<section aria-labelledby="sync"><h2 id="sync">Sync</h2>'
+        f"<p>{badge} {esc(sync.get('status_text', ''))}</p>{facts}{per_entity}{switch}</section>"
+    )
+
+
+def management_page(
+    view: dict[str, Any],
+    *,
+    is_administrator: bool,
+    correlation_id: str,
+    csrf_token: str | None = None,
+) -> str:
+    """The tenant's page; ``csrf_token`` (from the session) enables the sync switch's form."""
     installer = view.get("installed_by") or {}
     facts = definition_list(
         [
@@ -86,6 +194,13 @@ def management_page(view: dict[str, Any], *, is_administrator: bool, correlation
             )
         else:
             uninstall = paragraphs("Only an administrator can uninstall the app.")
+    sync = (
+        _sync_section(
+            view["sync"], view["ctx"], is_administrator=is_administrator, csrf_token=csrf_token
+        )
+        if view.get("sync")
+        else ""
+    )
     body = (
         f'<section aria-labelledby="status"><h2 id="status">Status</h2>'
         f"<p>{status_badge(view['status'])} {esc(view['status_text'])}</p>{facts}</section>"
@@ -94,6 +209,7 @@ def management_page(view: dict[str, Any], *, is_administrator: bool, correlation
         f'<p><a href="?format=json">This list as JSON</a></p></section>'
         f'<section class="notice" aria-labelledby="todo"><h2 id="todo">Left for you to do</h2>'
         f"<ul>{to_do or '<li>Nothing.</li>'}</ul></section>"
+        f"{sync}"
         f'<section aria-labelledby="events"><h2 id="events">Recent events</h2>{events}</section>'
         f"{uninstall}"
     )

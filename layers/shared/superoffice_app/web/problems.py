@@ -1,4 +1,4 @@
-"""Every way a sign-in, install or uninstall can fail, in words an administrator can act on.
+"""Every way a sign-in, install, uninstall or sync switch can fail, in words people act on.
 
 A handler raises `Problem`; the function turns it into a page (or JSON) with the status,
 what happened, what to do next and the request's correlation id. Texts never include a
@@ -171,4 +171,27 @@ def uninstall_incomplete(left: int) -> Problem:
         "Nothing is forgotten: the app still knows what remains.",
         "Try the uninstall again in a few minutes.",
         retry_href=None,
+    )
+
+
+def sync_needs_administrator(ctx: str) -> Problem:
+    return Problem(
+        403,
+        "An administrator is needed",
+        "You are signed in, but pausing or resuming syncing needs an administrator of this "
+        "SuperOffice tenant.",
+        "Ask an administrator of your SuperOffice tenant to do it, or sign in as one.",
+        retry_href=f"/tenants/{ctx}",
+        retry_label="Back to the app's page",
+    )
+
+
+def bad_sync_action(ctx: str) -> Problem:
+    return Problem(
+        400,
+        "That request was not understood",
+        "The form asked neither to pause nor to resume syncing.",
+        "Open the app's page again and use its button.",
+        retry_href=f"/tenants/{ctx}",
+        retry_label="Back to the app's page",
     )
