@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
 
-from superoffice_app.config import ConfigError, load_config
+from superoffice_app.config import load_config, required_setting
 from superoffice_app.lifecycle.notifications import BadNotification, parse_notification
 from superoffice_app.lifecycle.service import NotificationService, WebhookService
 from superoffice_app.lifecycle.webhooks import (
@@ -43,10 +43,7 @@ CONFIG = load_config()
 
 
 def _setting(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise ConfigError(f"{name} is not set")
-    return value
+    return required_setting(os.environ, name)
 
 
 TENANTS_TABLE = _setting("TENANTS_TABLE")

@@ -47,7 +47,8 @@ class AppConfig:
         return self.app_base_url + "/.well-known/jwks.json"
 
 
-def _required(env: Mapping[str, str], name: str) -> str:
+def required_setting(env: Mapping[str, str], name: str) -> str:
+    """The setting's value, or ConfigError naming it when it is missing or blank."""
     value = env.get(name, "").strip()
     if not value:
         raise ConfigError(f"{name} is not set")
@@ -55,7 +56,7 @@ def _required(env: Mapping[str, str], name: str) -> str:
 
 
 def _base_url(env: Mapping[str, str], name: str, *, allow_http: bool) -> str:
-    value = _required(env, name).rstrip("/")
+    value = required_setting(env, name).rstrip("/")
     parts = urlsplit(value)
     schemes = ("https", "http") if allow_http else ("https",)
     if parts.scheme not in schemes or not parts.netloc or parts.query or parts.fragment:
@@ -66,7 +67,7 @@ def _base_url(env: Mapping[str, str], name: str, *, allow_http: bool) -> str:
 
 def load_environment(env: Mapping[str, str]) -> Environment:
     """The environment selected by SUPEROFFICE_ENVIRONMENT, completed from settings."""
-    name = _required(env, ENVIRONMENT_SETTING).lower()
+    name = required_setting(env, ENVIRONMENT_SETTING).lower()
     if name not in ENVIRONMENT_NAMES:
         raise ConfigError(
             f"{ENVIRONMENT_SETTING}={name!r} is not one of {', '.join(ENVIRONMENT_NAMES)}"
@@ -105,7 +106,7 @@ def load_config(env: Mapping[str, str] | None = None) -> AppConfig:
     """Read and validate every setting the functions share."""
     source = os.environ if env is None else env
     environment = load_environment(source)
-    client_id = _required(source, CLIENT_ID_SETTING)
+    client_id = required_setting(source, CLIENT_ID_SETTING)
     if not _CLIENT_ID.match(client_id):
         raise ConfigError(f"{CLIENT_ID_SETTING} does not look like a SuperOffice client id")
     # Plain http only where nothing crosses a network: the local environment, or the app on

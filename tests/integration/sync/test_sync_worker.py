@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +35,24 @@ def control(harness: SyncHarness) -> Control:
 def sync(harness: SyncHarness, ctx: str = CTX, seconds: float = 60, **extra: Any) -> Any:
     body = {"kind": "sync", "ctx": ctx, "reason": "schedule", **extra}
     return harness.wiring.worker.handle(message(body), budget(seconds))
+
+
+def after_each_page(
+    harness: SyncHarness, monkeypatch: pytest.MonkeyPatch, action: Callable[[int], None]
+) -> Callable[[], None]:
+    """Run ``action(pages written so far)`` after each page the mirror writes; returns
+    what puts the plain write back."""
+    mirror = harness.wiring.mirror
+    original = mirror.write
+    written = [0]
+
+    def write(ctx: str, changes: Any) -> None:
+        original(ctx, changes)
+        written[0] += 1
+        action(written[0])
+
+    monkeypatch.setattr(mirror, "write", write)
+    return lambda: monkeypatch.setattr(mirror, "write", original)
 
 
 def assert_mirror_matches(harness: SyncHarness, ctx: str, entity: str) -> None:
@@ -113,17 +132,12 @@ def test_records_changed_while_paging_are_picked_up_by_the_next_run(
         f"/tenants/{ctx}/records/contact/bulk",
         {"count": 240, "perSecond": 9, "fields": {"name": "Bulk {n}"}},
     )
-    mirror = harness.wiring.mirror
-    original = mirror.write
-    pages: list[int] = []
 
-    def edit_between_pages(ctx_: str, changes: Any) -> None:
-        original(ctx_, changes)
-        pages.append(len(changes))
-        if len(pages) in (2, 4):  # an edit of an early record, and a new one, mid-run
+    def edit_between_pages(page: int) -> None:
+        if page in (2, 4):  # an edit of an early record, and a new one, mid-run
             early = min(harness.simulator_records(ctx, "contact"))
-            control.save(ctx, "contact", {"name": f"Edited during page {len(pages)}"}, id=early)
-            control.save(ctx, "contact", {"name": f"Born during page {len(pages)}"})
+            control.save(ctx, "contact", {"name": f"Edited during page {page}"}, id=early)
+            control.save(ctx, "contact", {"name": f"Born during page {page}"})
 
     published: list[int] = []
     publish = harness.wiring.publisher.publish
@@ -133,9 +147,9 @@ def test_records_changed_while_paging_are_picked_up_by_the_next_run(
         return publish(ctx_, changes)
 
     monkeypatch.setattr(harness.wiring.publisher, "publish", counting_publish)
-    monkeypatch.setattr(mirror, "write", edit_between_pages)
+    restore = after_each_page(harness, monkeypatch, edit_between_pages)
     sync(harness, entities=["contact"])
-    monkeypatch.setattr(mirror, "write", original)
+    restore()
     sync(harness, entities=["contact"])
     assert_mirror_matches(harness, ctx, "contact")
     names = {fields["name"] for fields in harness.mirrored(ctx, "contact").values()}
@@ -151,20 +165,15 @@ def test_a_crash_after_any_page_leaves_no_gap(
 ) -> None:
     harness.install(CTX)
     control.post(f"/tenants/{CTX}/records/person/bulk", {"count": 330, "perSecond": 6})
-    mirror = harness.wiring.mirror
-    original = mirror.write
-    written: list[int] = []
 
-    def crashing_write(ctx_: str, changes: Any) -> None:
-        original(ctx_, changes)
-        written.append(1)
-        if len(written) == crash_after_page:
+    def crash(page: int) -> None:
+        if page == crash_after_page:
             raise RuntimeError("the Lambda died here")
 
-    monkeypatch.setattr(mirror, "write", crashing_write)
+    restore = after_each_page(harness, monkeypatch, crash)
     with pytest.raises(RuntimeError, match="died"):
         sync(harness, entities=["person"])
-    monkeypatch.setattr(mirror, "write", original)
+    restore()
     # The lease of the dead run is released by `finally`; a real crash would wait for
     # its expiry, which TenantLease tests cover.
     assert sync(harness, entities=["person"]).status == "done"
@@ -188,19 +197,14 @@ def test_a_long_outage_defers_and_the_continuation_finishes_without_loss(
 ) -> None:
     harness.install(CTX)
     control.post(f"/tenants/{CTX}/records/contact/bulk", {"count": 120, "perSecond": 4})
-    mirror = harness.wiring.mirror
-    original = mirror.write
-    written: list[int] = []
 
-    def outage_after_two_pages(ctx_: str, changes: Any) -> None:
-        original(ctx_, changes)
-        written.append(1)
-        if len(written) == 2:  # SuperOffice answers 503 for a long while from here on
+    def outage_after_two_pages(page: int) -> None:
+        if page == 2:  # SuperOffice answers 503 for a long while from here on
             control.fault(CTX, status=503, forSeconds=600, pathContains="/Archive")
 
-    monkeypatch.setattr(mirror, "write", outage_after_two_pages)
+    restore = after_each_page(harness, monkeypatch, outage_after_two_pages)
     outcome = sync(harness, seconds=8)
-    monkeypatch.setattr(mirror, "write", original)
+    restore()
     assert outcome.status == "requeued"
     (continuation,) = harness.queued()
     assert harness.delays[-1][1] > 0  # it comes back later, not at once

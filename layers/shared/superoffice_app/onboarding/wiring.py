@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from superoffice_app.app_secrets import AppSecrets, SecretNames
-from superoffice_app.config import AppConfig, ConfigError
+from superoffice_app.config import AppConfig, ConfigError, required_setting
 from superoffice_app.lifecycle.tenant_state import TenantStateStore
 from superoffice_app.onboarding.install import Installation
 from superoffice_app.onboarding.recorder import StoreRecorder, StoreWebhookSecrets
@@ -61,10 +61,7 @@ def load_onboarding_settings(env: Mapping[str, str] | None = None) -> Onboarding
     source = os.environ if env is None else env
 
     def required(name: str) -> str:
-        value = source.get(name, "").strip()
-        if not value:
-            raise ConfigError(f"{name} is not set")
-        return value
+        return required_setting(source, name)
 
     return OnboardingSettings(
         tenants_table=required("TENANTS_TABLE"),

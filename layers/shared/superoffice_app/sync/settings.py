@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from superoffice_app.config import ConfigError
+from superoffice_app.config import ConfigError, required_setting
 
 from .entities import EntitySpec, parse_entities
 
@@ -35,10 +35,7 @@ def load_sync_settings(env: Mapping[str, str] | None = None) -> SyncSettings:
     source = os.environ if env is None else env
 
     def required(name: str) -> str:
-        value = source.get(name, "").strip()
-        if not value:
-            raise ConfigError(f"{name} is not set")
-        return value
+        return required_setting(source, name)
 
     def number(name: str, default: int, low: int, high: int) -> int:
         text = source.get(name, "").strip()
