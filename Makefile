@@ -39,7 +39,7 @@ venv: $(BIN)/.installed $(SAM_VENV)/.installed node_modules/.installed ## create
 up: $(BIN)/.installed node_modules/.installed ## run the app locally: app :3000, simulator :3001, DynamoDB Local :8000, moto :5000
 	$(BIN)/python -m local up
 
-demo: $(BIN)/.installed node_modules/.installed ## install, inspect and uninstall the app for Cust10001 on the local stack
+demo: $(BIN)/.installed node_modules/.installed ## a whole tenant lifecycle on the local stack: install, sync, suspend, move, restore, webhook, delete, uninstall
 	$(BIN)/python -m local demo
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

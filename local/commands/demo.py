@@ -17,11 +17,13 @@ from local.demo import StackUnavailable, demo_stack, run_demo
 def add_parser(subcommands: Any) -> None:
     parser = subcommands.add_parser(
         "demo",
-        help="install, inspect and uninstall the app for Cust10001 over real HTTP",
+        help="tenant lifecycles over real HTTP: install, sync, notifications, webhook, uninstall",
         description=(
             "Install the app for tenant Cust10001 as its administrator would (sign-in at "
             "the simulated SuperID, consent, management page), check what it provisioned "
-            "in the simulated SuperOffice, uninstall it and check nothing is left. Uses a "
+            "and that its records are mirrored and published; take a second tenant through "
+            "suspend, resume, move, restore, a webhook and delete; then uninstall the first "
+            "and check nothing is left. Uses a "
             "running stack (found through <state dir>/stack.json or the default ports) or "
             "starts one and stops it afterwards."
         ),

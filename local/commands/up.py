@@ -34,7 +34,7 @@ def add_parser(subcommands: Any) -> None:
         ("--port", defaults.APP_PORT, "the app's HTTP API"),
         ("--simulator-port", defaults.SIMULATOR_PORT, "the SuperOffice simulator"),
         ("--dynamodb-port", defaults.DYNAMODB_PORT, "DynamoDB Local"),
-        ("--moto-port", defaults.MOTO_PORT, "moto (KMS, Secrets Manager, SQS)"),
+        ("--moto-port", defaults.MOTO_PORT, "moto (KMS, Secrets Manager, SQS, EventBridge)"),
     ):
         parser.add_argument(option, type=_port, default=default, help=f"{what} (default {default})")
     parser.add_argument(
@@ -129,7 +129,7 @@ def banner(stack: RunningStack) -> str:
         f"                   control API {health['simulator']['control']}",
         f"  DynamoDB         {stack.dynamodb_endpoint}   ({stack.dynamodb.engine}, "
         f"data: {health['dynamodb']['data']})",
-        f"  moto             {stack.moto_endpoint}   (KMS, Secrets Manager, SQS)",
+        f"  moto             {stack.moto_endpoint}   (KMS, Secrets Manager, SQS, EventBridge)",
         f"  state            {stack.state_dir}   (stack.json while running)",
         f"  functions        {', '.join(health['functions'])}",
     ]

@@ -1,8 +1,9 @@
 """Which of the app's items a simulated tenant holds, judged by the app's own provisioning.json.
 
-The app finds its items by ProgId (fields, web panels), name (lists) and section/key
-(preferences); the demo looks for them the same way in the simulator's control API, so
-"nothing left" means nothing the app could ever recognise as its own.
+The app finds its items by ProgId (fields, web panels), name (lists, CRM webhooks) and
+section/key (preferences); the demo looks for them the same way in the simulator's control
+API (`items` of the tenant, and its webhooks, which SuperOffice keeps apart from the
+items), so "nothing left" means nothing the app could ever recognise as its own.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def declared_items(spec: ProvisioningSpec) -> list[ItemKey]:
         *(ItemKey("list_item", f"{e.name}/{item}") for e in spec.lists for item in e.items),
         *(ItemKey("web_panel", panel.prog_id) for panel in spec.web_panels),
         *(ItemKey("preference", f"{p.section}/{p.key}/{p.level}") for p in spec.preferences),
+        *(ItemKey("webhook", hook.name) for hook in spec.webhooks),
     ]
 
 
@@ -58,7 +60,9 @@ def tenant_items(simulator_url: str, ctx: str) -> set[ItemKey]:
     """Every item the simulated tenant holds, keyed as the app would record it."""
     response = httpx.get(f"{simulator_url}/_control/tenants/{ctx}", timeout=10)
     response.raise_for_status()
-    return keys_of(response.json()["items"])
+    hooks = httpx.get(f"{simulator_url}/_control/tenants/{ctx}/webhooks", timeout=10)
+    hooks.raise_for_status()
+    return keys_of(response.json()["items"]) | webhook_keys(hooks.json()["webhooks"])
 
 
 def keys_of(items: dict[str, Any]) -> set[ItemKey]:
@@ -76,6 +80,11 @@ def keys_of(items: dict[str, Any]) -> set[ItemKey]:
         for p in items.get("preferences", [])
     }
     return keys
+
+
+def webhook_keys(webhooks: Iterable[dict[str, Any]]) -> set[ItemKey]:
+    """The control API's webhooks of a tenant, by name as the app records them."""
+    return {ItemKey("webhook", hook["Name"]) for hook in webhooks}
 
 
 def _udef_prog_ids(udefs: dict[str, Any]) -> Iterable[str]:

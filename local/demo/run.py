@@ -7,11 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
+from botocore.exceptions import BotoCoreError, ClientError
 
 from local.demo.app_items import load_app_spec
+from local.demo.backend import Backend, BackendUnavailable
 from local.demo.browser import BrowsingError, DemoBrowser
 from local.demo.session import DemoSession, Step, StepFailed
 from local.demo.steps import STEPS
+from local.demo.superoffice import SuperOfficeControl
 
 Output = Callable[[str], None]
 
@@ -40,14 +43,33 @@ def run_demo(
     app_url, simulator_url = app_url.rstrip("/"), simulator_url.rstrip("/")
     with DemoBrowser() as browser:
         session = DemoSession(app_url, simulator_url, browser, load_app_spec(app_url))
-        return run_steps(session, steps, out)
+        session.control = SuperOfficeControl(simulator_url)
+        try:
+            session.backend = Backend.connect(app_url, simulator_url)
+            session.events = session.backend.watch_events()
+        except (BackendUnavailable, BotoCoreError, ClientError) as error:
+            out(f"demo: cannot reach the stack's AWS side: {error}")
+            result = DemoResult(0, len(steps))
+            out(result.summary())
+            return result
+        out(
+            f"demo: watching the app's event bus {session.events.bus} "
+            f"(rule {session.events.rule} -> a demo queue in moto)"
+        )
+        try:
+            return run_steps(session, steps, out)
+        finally:
+            session.events.close()
+            if session.lifecycle_browser is not None:
+                session.lifecycle_browser.close()
 
 
 def run_steps(session: DemoSession, steps: Sequence[Step], out: Output) -> DemoResult:
     """Each step in turn; after a failure the rest are skipped, as they build on it."""
     passed, failed = 0, False
     for number, step in enumerate(steps, start=1):
-        title = f"step {number}/{len(steps)}: {step.title.format(ctx=session.ctx)} ..."
+        named = step.title.format(ctx=session.ctx, other=session.lifecycle_ctx)
+        title = f"step {number}/{len(steps)}: {named} ..."
         if failed:
             out(f"{title} skipped (an earlier step failed)")
             continue
@@ -73,7 +95,7 @@ def _failure_of(step: Step, session: DemoSession) -> str | None:
         step.run(session)
     except StepFailed as failure:
         return str(failure)
-    except (httpx.HTTPError, BrowsingError) as error:
+    except (httpx.HTTPError, BrowsingError, BotoCoreError, ClientError) as error:
         return f"{type(error).__name__}: {error}"
     except (KeyError, TypeError, ValueError) as error:
         # An answer shaped otherwise than the app and the simulator document.

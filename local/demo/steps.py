@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from local.demo import lifecycle_steps, sync_steps
 from local.demo.app_items import ItemKey, declared_items, tenant_items
+from local.demo.browser import DemoBrowser
 from local.demo.html_forms import Form, read_forms
 from local.demo.session import DemoSession, Step, expect
 
@@ -86,6 +88,51 @@ def check_items_in_superoffice(session: DemoSession) -> None:
     session.say(f"all {len(session.provisioned)} items are in {session.ctx} at SuperOffice")
 
 
+def install_second_tenant(session: DemoSession) -> None:
+    """The same sign-in, by the administrator of the tenant whose life SuperOffice changes.
+
+    A second browser, as another administrator would use: the demo tenant's session stays
+    for its uninstall. An earlier demo leaves this tenant deleted in SuperOffice; it is
+    brought back to Running first (a simulator reset does the same).
+    """
+    ctx, superoffice = session.lifecycle_ctx, session.superoffice()
+    state = superoffice.tenant(ctx)["state"]
+    if state != "Running":
+        superoffice.set_state(ctx, "Running")
+        session.say(f"{ctx} was {state} in SuperOffice (an earlier demo): set Running again")
+    url = superoffice.point_notifications_at(session.app_url)
+    session.say(f"SuperOffice sends the app's state-change notifications to {url}")
+    browser = session.lifecycle_browser = session.lifecycle_browser or DemoBrowser()
+    start = browser.open(f"{session.app_url}/install?ctx={ctx}")
+    expect(str(start.url).startswith(session.simulator_url), f"/install led to {start.url}")
+    choices = {"tenant": ctx, "user": ADMINISTRATOR, "decision": "allow"}
+    page = browser.submit(start, _sign_in_form(start), choices)
+    hops = [_path(hop.split(" ", 1)[1]) for hop in browser.history]
+    # Where the install ends; the page itself was shown for the demo tenant (step 3), and
+    # what the install wrote is read from the app's store.
+    wanted = f"{session.app_url}/tenants/{ctx}"
+    expect(str(page.url) == wanted, f"landed on {page.url}, not on {wanted}")
+    expect(any(hop.startswith("/callback") for hop in hops), f"no /callback: {hops}")
+    profile = session.aws().profile(ctx) or {}
+    expect(profile.get("status") == "active", f"{ctx} is {profile.get('status')!r} in the app")
+    hooks = superoffice.webhooks(ctx)
+    target = f"{session.app_url}/webhooks/crm/{ctx}"
+    expect(
+        any(hook["TargetUrl"] == target for hook in hooks),
+        f"no webhook in SuperOffice sends {ctx}'s changes to {target}",
+    )
+    session.say("via " + " -> ".join(hops))
+    session.say(
+        f"the app's profile of {ctx}: status 'active'; its webhook in SuperOffice sends "
+        f"record changes to {_path(target)}"
+    )
+    # The install queued a full sync: let it finish, so what follows starts from a mirror
+    # that matches SuperOffice and a worker with nothing left to do for this tenant.
+    session.aws().wait_for_worker(timeout=sync_steps.WORKER_TIMEOUT_SECONDS)
+    total = sync_steps.wait_for_matching_mirror(session, ctx)
+    session.say(f"the install's full sync mirrored all {total} records of {ctx}")
+
+
 def uninstall(session: DemoSession) -> None:
     browser = session.browser
     session.session_before_uninstall = browser.cookie(SESSION_COOKIE)
@@ -98,6 +145,9 @@ def uninstall(session: DemoSession) -> None:
     expect(result.status_code == 200, f"the uninstall shows {_shown(result)}")
     expect(UNINSTALLED_TEXT in result.text, f"the result page does not say {UNINSTALLED_TEXT!r}")
     session.say(f"confirmed with csrf_token on {_path(confirm.url)}: {UNINSTALLED_TEXT}")
+    mirrored = session.aws().mirror_counts(session.ctx)
+    expect(not any(mirrored.values()), f"the app still mirrors {session.ctx}'s records: {mirrored}")
+    session.say(f"RecordsTable holds none of {session.ctx}'s records any more")
 
 
 def check_nothing_left_in_superoffice(session: DemoSession) -> None:
@@ -142,6 +192,31 @@ STEPS: Final = (
     Step("land on the management page /tenants/{ctx}", land_on_management_page),
     Step("list what the app provisioned", show_provisioned_items),
     Step("find every provisioned item in SuperOffice (the simulator)", check_items_in_superoffice),
+    Step(
+        "the install's full sync mirrors {ctx}'s records into RecordsTable",
+        sync_steps.install_sync_mirrors,
+    ),
+    Step(
+        "records changed in SuperOffice reach the mirror at the next scheduled sync, "
+        "and the event bus",
+        sync_steps.changes_reach_the_mirror,
+    ),
+    Step("install the app for a second tenant, {other}, the same way", install_second_tenant),
+    Step("SuperOffice suspends {other}: the app makes no calls for it", lifecycle_steps.suspend),
+    Step("SuperOffice resumes {other}: the app syncs it again", lifecycle_steps.resume),
+    Step("SuperOffice moves {other} to another host: the app follows", lifecycle_steps.move),
+    Step(
+        "SuperOffice restores a backup of {other}: a full resync",
+        lifecycle_steps.backup_restored,
+    ),
+    Step(
+        "a record changed in SuperOffice reaches the app through its webhook",
+        lifecycle_steps.record_change_through_webhook,
+    ),
+    Step(
+        "SuperOffice deletes {other}: the app purges it, keeping the audit trail",
+        lifecycle_steps.delete,
+    ),
     Step("uninstall: confirm on the app's page", uninstall),
     Step("check that no item of the app is left in SuperOffice", check_nothing_left_in_superoffice),
     Step("check that the app answers as uninstalled", check_app_answers_uninstalled),

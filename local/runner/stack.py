@@ -42,6 +42,7 @@ from local.runner.sqs_event_source import SqsPoller, sqs_mappings
 from local.runner.stack_file import remove_stack_file, write_stack_file
 from local.services import PortInUseError, RunningService, start_dynamodb_local
 from local.simulator import RunningSimulator, start_simulator
+from local.simulator.notifications import NOTIFICATION_PATH
 from local.superid_keys import load_or_create_signing_key
 from local.template import FunctionSpec, Template, load_template
 
@@ -253,6 +254,11 @@ def start_local_stack(
         app_url = f"http://{host}:{server.port}" if server else defaults.APP_BASE_URL
         simulator = _start_simulator(host, ports.simulator, state_dir, log)
         cleanup.callback(simulator.stop)
+        if server is not None:
+            # The app's customer-state-change URL, as its Developer Portal entry would
+            # name it: this stack's, not the default port's (another stack, or nothing).
+            state = simulator.state
+            state.notifications.set_url(state.default_client_id(), app_url + NOTIFICATION_PATH)
         dynamodb, moto = _start_emulators(
             host, ports, state_dir, persistent=persistent, log=log, cleanup=cleanup
         )

@@ -19,7 +19,7 @@ def test_every_step_of_the_demo_passes(
     fresh_superoffice: StackUrls, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Through the command's own entry point, so its options and exit code are covered too
-    # (a second full run as a subprocess would cost another 15 s of the e2e budget).
+    # (a second full run as a subprocess would cost as much of the e2e budget again).
     code = main(
         [
             "demo",
@@ -40,6 +40,13 @@ def test_every_step_of_the_demo_passes(
     assert "MyPartnerApp:CustomerScore" in report
     assert "My Partner App status" in report
     assert "Settings and maintenance" in report
+    # The sync and lifecycle steps say what they proved.
+    assert "on the bus: 'CRM record changed' from superoffice-app.sync" in report
+    assert "SuperOffice's counters for Cust10002: 0 requests" in report
+    assert "/sod7/Cust10002/api" in report
+    assert "full resync: the mirror matches SuperOffice again" in report
+    assert "SuperOffice POSTed it to /webhooks/crm/Cust10002: HTTP 200" in report
+    assert "the profile is a tombstone: status 'deleted'" in report
 
 
 def test_the_command_exits_2_with_a_clear_message_when_no_stack_answers() -> None:

@@ -419,3 +419,19 @@ def test_uninstall_removes_the_mirrored_records_and_the_sync_stops(
     event = harness.tenants.recent_events(CTX)[0]
     assert event.kind == "uninstalled"
     assert event.details["mirrored_records_removed"] > 0
+
+
+def test_a_move_refreshes_the_api_base_on_the_profile(
+    harness: SyncHarness, control: Control
+) -> None:
+    harness.install(CTX)
+    control.post(f"/tenants/{CTX}/changes", {"change": "Move", "host": "sod7", "notify": False})
+    outcome = harness.wiring.worker.handle(
+        message({"kind": "lifecycle", "ctx": CTX, "follow_up": "refresh_endpoint"}), budget()
+    )
+    assert outcome.status == "done"
+    profile = harness.tenants.get(CTX)
+    assert profile is not None
+    assert profile.api_base is not None
+    assert "/sod7/" in profile.api_base
+    assert sync(harness).status == "done"  # and the next sync goes to the new host

@@ -305,6 +305,14 @@ class SyncWorker:
         if state is None:
             return Outcome("lifecycle", ctx, "skipped", "the state API does not know the tenant")
         if follow_up == "refresh_endpoint":
+            try:
+                self._tenants.update_fields(
+                    ctx,
+                    api_base=state.api or profile.api_base,
+                    endpoint=state.endpoint or profile.endpoint,
+                )
+            except StoreError:
+                return Outcome("lifecycle", ctx, "skipped", "the tenant moved on meanwhile")
             self._tenants.append_event(
                 ctx, "endpoint_refreshed", f"Tenant moved: API base now {state.api}"
             )

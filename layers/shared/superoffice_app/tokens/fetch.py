@@ -15,7 +15,10 @@ from .errors import KeySetError
 
 __all__ = ["FETCH_TIMEOUT_SECONDS", "MAX_JWKS_BYTES", "fetch_jwks"]
 
-FETCH_TIMEOUT_SECONDS: Final = 3.0
+# A download happens once per instance (and after an unknown kid, at most every 30 s),
+# so it may take a while rather than deny a real user; it stays well inside the
+# authorizer's 10 s. Locally each call is a new process and a key endpoint can take 4 s.
+FETCH_TIMEOUT_SECONDS: Final = 6.0
 MAX_JWKS_BYTES: Final = 256 * 1024
 
 
