@@ -70,8 +70,8 @@ build: $(SAM_VENV)/.installed ## sam build (python3.13, arm64), then compile the
 	@# unchecked-hash: valid whatever mtimes the deployment zip gives the sources.
 	PYENV_VERSION=$(PYENV_VERSIONS) python3.13 -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
 
-bench: $(BIN)/.installed ## benchmarks; results recorded under bench/results/
-	$(BIN)/python -m bench
+bench: $(BIN)/.installed node_modules/.installed ## benchmarks (QUICK=1: smaller sync/dispatcher runs); results in bench/results/
+	$(BIN)/python -m bench $(if $(QUICK),--quick,)
 
 token: $(BIN)/.installed ## print a local id_token: make token CTX=Cust10001 ADMIN=1
 	@$(BIN)/python -m local token --ctx $(or $(CTX),Cust10001) $(if $(ADMIN),--admin,)

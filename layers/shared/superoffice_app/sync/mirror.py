@@ -46,11 +46,17 @@ class MirrorRecord:
     key: int
     updated: datetime
     fields: Mapping[str, Any] = field(default_factory=dict)
+    # Of timestamp and fields; computed once, as compare, write and publish all use it.
+    digest: str = field(init=False, repr=False, compare=False)
+    fields_json: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def digest(self) -> str:
-        text = format_so_datetime(self.updated) + "\n" + _fields_json(self.fields)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    def __post_init__(self) -> None:
+        text = _fields_json(self.fields)
+        digest_of = format_so_datetime(self.updated) + "\n" + text
+        object.__setattr__(self, "fields_json", text)
+        object.__setattr__(
+            self, "digest", hashlib.sha256(digest_of.encode("utf-8")).hexdigest()[:32]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +131,7 @@ class RecordsMirror:
                         "Item": {
                             **key,
                             "updated": {"S": format_so_datetime(change.record.updated)},
-                            "fields": {"S": _fields_json(change.record.fields)},
+                            "fields": {"S": change.record.fields_json},
                             "digest": {"S": change.record.digest},
                             "mirrored_at": {"S": stamp},
                         }

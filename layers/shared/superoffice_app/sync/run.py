@@ -153,9 +153,9 @@ class TenantSync:
                     in_progress=not page.last,
                     records_mirrored=max(0, state.records_mirrored + _net(changes)),
                 )
-                state = self._save(state, report, accounting)
                 if page.last:
-                    break
+                    break  # every way out of the loop saves the state once, below
+                state = self._save(state, report, accounting)
             if state.last_success_at is None and not state.full_resync:
                 # A first sync: the mirror holds only what this sync wrote, so there is
                 # nothing to reconcile yet; the daily clock starts now.
