@@ -33,7 +33,7 @@ def test_token_validation_function_environment() -> None:
     assert function.code_uri == defaults.REPO_ROOT / "functions" / "token_validation"
     assert function.layers == (defaults.REPO_ROOT / "layers" / "shared",)
     assert function.handler == "app.lambda_handler"
-    assert function.timeout == 5
+    assert function.timeout == 10
     assert function.memory == 1024
 
 
@@ -74,3 +74,21 @@ def test_state_dir_and_base_url_settings(tmp_path: Path) -> None:
     )
     assert defaults.local_region({"AWS_DEFAULT_REGION": "us-east-2"}) == "us-east-2"
     assert defaults.local_region({}) == "eu-west-1"
+
+
+def test_the_sync_worker_resolves_with_its_queue_and_concurrency() -> None:
+    template = load_template(
+        defaults.TEMPLATE_PATH,
+        parameters=defaults.template_parameters(signing_certificate=CERTIFICATE),
+        names=LocalNames(region=defaults.LOCAL_REGION),
+    )
+    worker = template.function("SyncWorkerFunction")
+    assert worker.handler == "app.worker_handler"
+    assert worker.reserved_concurrency == 5
+    assert worker.timeout == 120
+    assert worker.environment["RECORDS_TABLE"] == "superoffice-app-local-RecordsTable"
+    assert worker.events["Queue"]["Type"] == "SQS"
+    dispatcher = template.function("ScheduledSyncDispatcherFunction")
+    assert dispatcher.handler == "app.dispatch_handler"
+    assert dispatcher.reserved_concurrency is None
+    assert dispatcher.events["Schedule"]["Type"] == "ScheduleV2"
