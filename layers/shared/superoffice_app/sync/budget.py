@@ -27,12 +27,25 @@ MAX_DEFER_SECONDS: Final = 900
 
 
 class Deferred(Exception):
-    """Stop now and come back later; ``retry_after_seconds`` says when (a hint)."""
+    """Stop now and come back later; ``retry_after_seconds`` says when (a hint).
 
-    def __init__(self, reason: str, *, retry_after_seconds: float | None = None) -> None:
+    ``out_of_time``: the run's budget is spent (the rest can continue at once);
+    ``throttled``: SuperOffice answered 429. Otherwise SuperOffice was unavailable.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after_seconds: float | None = None,
+        out_of_time: bool = False,
+        throttled: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after_seconds = retry_after_seconds
+        self.out_of_time = out_of_time
+        self.throttled = throttled
 
 
 @dataclass
@@ -89,7 +102,7 @@ def with_retries(
     attempt = 0
     while True:
         if budget.exhausted():
-            raise Deferred("the run's time budget is spent")
+            raise Deferred("the run's time budget is spent", out_of_time=True)
         try:
             return call()
         except SuperOfficeUnavailable as error:
@@ -103,6 +116,8 @@ def with_retries(
                 pause = max(pause, error.retry_after_seconds)
             if attempt >= policy.attempts or pause >= budget.remaining():
                 hint = error.retry_after_seconds
-                raise Deferred(str(error), retry_after_seconds=hint) from None
+                raise Deferred(
+                    str(error), retry_after_seconds=hint, throttled=error.status == 429
+                ) from None
             stats.waited_seconds += pause
             sleep(pause)

@@ -140,7 +140,10 @@ class TenantSync:
         try:
             while True:
                 if self._budget.remaining() < PAGE_RESERVE_SECONDS:
-                    raise Deferred("the run's time is up; the rest continues in a new message")
+                    raise Deferred(
+                        "the run's time is up; the rest continues in a new message",
+                        out_of_time=True,
+                    )
                 page = self._reader.changed_after(entity, position)
                 report.pages += 1
                 changes = self._mirror.changes(
@@ -204,7 +207,7 @@ class TenantSync:
         after = 0
         while True:
             if self._budget.remaining() < PAGE_RESERVE_SECONDS:
-                raise Deferred("the run's time is up during reconciliation")
+                raise Deferred("the run's time is up during reconciliation", out_of_time=True)
             keys, last = self._reader.keys_after(entity, after)
             existing = set(keys)
             ceiling = keys[-1] if keys and not last else None
@@ -303,8 +306,8 @@ def _net(changes: Sequence[MirrorChange]) -> int:
 
 
 def _plain_words(deferred: Deferred) -> str:
-    if deferred.retry_after_seconds is not None or "429" in deferred.reason:
+    if deferred.retry_after_seconds is not None or deferred.throttled:
         return "SuperOffice asked the app to slow down; the sync continues later"
-    if "budget" in deferred.reason or "time is up" in deferred.reason:
+    if deferred.out_of_time:
         return "more records than one run could take; the sync continues in the next run"
     return "SuperOffice did not answer in time; the sync continues later"

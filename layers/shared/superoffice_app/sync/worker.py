@@ -395,7 +395,7 @@ def _kind(message: Message) -> str:
 def _defer_seconds(deferred: Deferred) -> float:
     if deferred.retry_after_seconds is not None:
         return deferred.retry_after_seconds
-    if "time is up" in deferred.reason or "budget" in deferred.reason:
+    if deferred.out_of_time:
         return 0
     return DEFAULT_DEFER_SECONDS
 
