@@ -39,7 +39,7 @@ from .statuses import (
     REINSTALLABLE_STATUSES,
     TenantStatus,
 )
-from .tenants import DEFAULT_EVENT_RETENTION, TenantStore
+from .tenants import DEFAULT_EVENT_RETENTION, TenantStore, read_profile
 
 __all__ = [
     "BY_STATUS_INDEX",
@@ -72,5 +72,6 @@ __all__ = [
     "TenantStatusError",
     "TenantStore",
     "TransitionError",
+    "read_profile",
     "utc_now",
 ]

@@ -60,7 +60,7 @@ from .models import (
 from .secret_box import SecretBox
 from .statuses import PURGED_STATUSES, REINSTALLABLE_STATUSES, TenantStatus
 
-__all__ = ["DEFAULT_EVENT_RETENTION", "TenantStore"]
+__all__ = ["DEFAULT_EVENT_RETENTION", "TenantStore", "read_profile"]
 
 # Audit events expire (DynamoDB TTL) after this long.
 DEFAULT_EVENT_RETENTION: Final = timedelta(days=400)
@@ -78,6 +78,18 @@ _REMOVED_KINDS: Final = (
 )
 
 StatusLike = TenantStatus | str
+
+
+def read_profile(table: DynamoTable, ctx: str) -> TenantProfile | None:
+    """The tenant's profile (a strongly consistent read), or None.
+
+    Needs no KMS key: for readers that only ask what status a tenant is in.
+    """
+    answer = table.client.get_item(
+        TableName=table.name, Key=tenant_key(ctx, PROFILE_SK), ConsistentRead=True
+    )
+    item = answer.get("Item")
+    return profile_from_item(from_item(item)) if item else None
 
 
 class TenantStore:
@@ -104,8 +116,7 @@ class TenantStore:
 
     def get(self, ctx: str) -> TenantProfile | None:
         """The tenant's profile (a strongly consistent read), or None."""
-        item = self._get_item(ctx, PROFILE_SK)
-        return profile_from_item(item) if item is not None else None
+        return read_profile(self._table, ctx)
 
     def begin_install(
         self,

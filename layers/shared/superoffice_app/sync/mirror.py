@@ -7,7 +7,7 @@ numbers and nulls survive exactly), ``digest`` (of both) and ``mirrored_at``.
 A page is compared with what the mirror holds (one BatchGetItem per 100 records) and
 only records that are new or changed are written (BatchWriteItem, 25 at a time): an
 older copy never overwrites a newer one, and re-reading unchanged records (the cursor's
-overlap, a rerun after a crash) costs no writes and publishes nothing. Only one worker
+overlap, a rerun after a crash) costs no writes, so the stream publishes nothing. Only one worker
 writes a tenant at a time (the tenant lease), so read-then-write is not racing another
 writer of the same records.
 """
@@ -46,7 +46,7 @@ class MirrorRecord:
     key: int
     updated: datetime
     fields: Mapping[str, Any] = field(default_factory=dict)
-    # Of timestamp and fields; computed once, as compare, write and publish all use it.
+    # Of timestamp and fields; computed once, as compare and write both use it.
     digest: str = field(init=False, repr=False, compare=False)
     fields_json: str = field(init=False, repr=False, compare=False)
 

@@ -3,7 +3,7 @@
 The caller holds the tenant lease and has checked the tenant is active and running.
 Scheduled incremental syncs, full resyncs (BackupRestored, first install) and targeted
 syncs of one record (webhooks) all go through ``_apply``: read from SuperOffice, compare
-with the mirror, publish what changed, write it, then checkpoint.
+with the mirror, write what changed (the table's stream publishes it), then checkpoint.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from .cursor import Cursor
 from .entities import EntitySpec
 from .lease import TenantLease
 from .mirror import MirrorChange, RecordsMirror
-from .publisher import EventPublisher
 from .state import EntitySyncState, SyncStateStore
 
 __all__ = ["EntityReport", "RunReport", "TenantSync"]
 
-# Time kept back before each page: a page (query, compare, publish, write) must fit.
+# Time kept back before each page: a page (query, compare, write) must fit.
 PAGE_RESERVE_SECONDS: Final = 5.0
 LEASE_SECONDS: Final = 180.0
 
@@ -73,7 +72,6 @@ class TenantSync:
         ctx: str,
         api: TenantCalls,
         mirror: RecordsMirror,
-        publisher: EventPublisher,
         states: SyncStateStore,
         lease: TenantLease,
         budget: Budget,
@@ -86,7 +84,6 @@ class TenantSync:
         self.ctx = ctx
         self._api = api
         self._mirror = mirror
-        self._publisher = publisher
         self._states = states
         self._lease = lease
         self._budget = budget
@@ -251,11 +248,10 @@ class TenantSync:
     # -- shared --------------------------------------------------------------------------
 
     def _apply(self, changes: list[MirrorChange], report: EntityReport) -> None:
-        """Publish, then write: a crash between the two publishes again, never loses."""
+        """Write what changed; RecordsTable's stream publishes it (``stream_events``)."""
         if not changes:
             return
         self._lease.renew(self.ctx, LEASE_SECONDS)
-        self._publisher.publish(self.ctx, changes)
         self._mirror.write(self.ctx, changes)
         for change in changes:
             setattr(report, change.change, getattr(report, change.change) + 1)

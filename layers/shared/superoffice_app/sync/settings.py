@@ -14,14 +14,13 @@ from superoffice_app.config import ConfigError, required_setting
 
 from .entities import EntitySpec, parse_entities
 
-__all__ = ["SyncSettings", "load_sync_settings"]
+__all__ = ["RelaySettings", "SyncSettings", "load_relay_settings", "load_sync_settings"]
 
 
 @dataclass(frozen=True)
 class SyncSettings:
     records_table: str
     queue_url: str
-    event_bus: str
     entities: tuple[EntitySpec, ...]
     page_size: int = 500
     skip_maintenance_windows: bool = True
@@ -60,7 +59,6 @@ def load_sync_settings(env: Mapping[str, str] | None = None) -> SyncSettings:
     return SyncSettings(
         records_table=required("RECORDS_TABLE"),
         queue_url=required("SYNC_QUEUE_URL"),
-        event_bus=required("EVENT_BUS_NAME"),
         entities=entities,
         page_size=number("SYNC_PAGE_SIZE", 500, 1, 5000),
         skip_maintenance_windows=flag("SYNC_SKIP_MAINTENANCE_WINDOWS", True),
@@ -68,4 +66,20 @@ def load_sync_settings(env: Mapping[str, str] | None = None) -> SyncSettings:
         run_seconds=float(number("SYNC_RUN_SECONDS", 90, 10, 840)),
         reconcile_every=timedelta(hours=number("SYNC_RECONCILE_HOURS", 24, 1, 24 * 14)),
         webhook_check_every=timedelta(minutes=number("SYNC_WEBHOOK_CHECK_MINUTES", 60, 1, 24 * 60)),
+    )
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    """The RecordsTable stream relay's settings: where events go, where tenants are."""
+
+    event_bus: str
+    tenants_table: str
+
+
+def load_relay_settings(env: Mapping[str, str] | None = None) -> RelaySettings:
+    source = os.environ if env is None else env
+    return RelaySettings(
+        event_bus=required_setting(source, "EVENT_BUS_NAME"),
+        tenants_table=required_setting(source, "TENANTS_TABLE"),
     )

@@ -1,4 +1,4 @@
-"""Builds the dispatcher and the worker from settings and AWS clients, once per instance.
+"""Builds the dispatcher, the worker and the stream relay from settings, once per instance.
 
 The tenant side (store, state API, tickets, REST client, provisioning spec) is the
 onboarding object graph, reused as is: one way to reach a tenant for every function.
@@ -13,6 +13,7 @@ from typing import Any
 
 from superoffice_app.config import AppConfig
 from superoffice_app.onboarding.wiring import Onboarding, OnboardingSettings
+from superoffice_app.store import DynamoTable, read_profile
 from superoffice_app.store.clock import utc_now
 
 from .dispatcher import Dispatcher
@@ -20,12 +21,13 @@ from .lease import TenantLease
 from .mirror import RecordsMirror
 from .publisher import EventPublisher
 from .queue import SyncQueue
-from .settings import SyncSettings
+from .settings import RelaySettings, SyncSettings
 from .state import SyncStateStore
+from .stream_events import StreamRelay
 from .upkeep import ProvisioningUpkeep
 from .worker import SyncWorker, WorkerSettings
 
-__all__ = ["SyncWiring"]
+__all__ = ["RelayWiring", "SyncWiring"]
 
 
 def _aws_client(service: str) -> Any:
@@ -43,7 +45,6 @@ class SyncWiring:
         *,
         onboarding: Onboarding | None = None,
         sqs: Any = None,
-        events: Any = None,
         dynamodb: Any = None,
     ) -> None:
         self.config = config
@@ -51,7 +52,6 @@ class SyncWiring:
         self._onboarding = onboarding
         self._onboarding_settings = onboarding_settings
         self._sqs = sqs
-        self._events = events
         self._dynamodb = dynamodb
 
     @cached_property
@@ -80,21 +80,12 @@ class SyncWiring:
         return RecordsMirror(self.onboarding.table.client, self.settings.records_table)
 
     @cached_property
-    def publisher(self) -> EventPublisher:
-        return EventPublisher(
-            self._events or _aws_client("events"),
-            self.settings.event_bus,
-            environment=self.config.environment.name,
-        )
-
-    @cached_property
     def worker(self) -> SyncWorker:
         onboarding = self.onboarding
         return SyncWorker(
             tenants=onboarding.tenants,
             states=SyncStateStore(onboarding.table),
             mirror=self.mirror,
-            publisher=self.publisher,
             state_api=onboarding.state_api,
             tenant_api=onboarding.tenant_api,
             queue=self.queue,
@@ -109,3 +100,36 @@ class SyncWiring:
             sleep=time.sleep,
             upkeep=ProvisioningUpkeep(onboarding.spec, onboarding.tenants),
         )
+
+
+class RelayWiring:
+    """The RecordsTable stream relay: EventBridge for the events, tenant profiles to tell
+    a SuperOffice deletion from a purge. No KMS, no SuperOffice: it reads no secrets."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        settings: RelaySettings,
+        *,
+        events: Any = None,
+        dynamodb: Any = None,
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self._events = events
+        self._dynamodb = dynamodb
+
+    @cached_property
+    def publisher(self) -> EventPublisher:
+        return EventPublisher(
+            self._events or _aws_client("events"),
+            self.settings.event_bus,
+            environment=self.config.environment.name,
+        )
+
+    @cached_property
+    def relay(self) -> StreamRelay:
+        table = DynamoTable(
+            client=self._dynamodb or _aws_client("dynamodb"), name=self.settings.tenants_table
+        )
+        return StreamRelay(self.publisher, lambda ctx: read_profile(table, ctx))

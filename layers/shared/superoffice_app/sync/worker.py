@@ -29,7 +29,6 @@ from .entities import EntitySpec
 from .lease import LeaseLost, TenantLease
 from .messages import FollowUpMessage, Message, RecordMessage, SyncMessage
 from .mirror import RecordsMirror
-from .publisher import EventPublisher
 from .queue import SyncQueue
 from .run import EntityReport, RunReport, TenantSync
 from .state import SyncStateStore
@@ -87,7 +86,6 @@ class SyncWorker:
         tenants: TenantStore,
         states: SyncStateStore,
         mirror: RecordsMirror,
-        publisher: EventPublisher,
         state_api: StateApiClient,
         tenant_api: Callable[[str], TenantApi],
         queue: SyncQueue,
@@ -100,7 +98,6 @@ class SyncWorker:
         self._tenants = tenants
         self._states = states
         self._mirror = mirror
-        self._publisher = publisher
         self._state_api = state_api
         self._tenant_api = tenant_api
         self._queue = queue
@@ -192,7 +189,6 @@ class SyncWorker:
             ctx=ctx,
             api=api,
             mirror=self._mirror,
-            publisher=self._publisher,
             states=self._states,
             lease=self._lease,
             budget=budget,
@@ -282,8 +278,23 @@ class SyncWorker:
     def _follow_up(self, message: FollowUpMessage, budget: Budget) -> Outcome:
         ctx = message.ctx
         profile = self._tenants.get(ctx)
+        purging = message.follow_up == "purge"
+        if (
+            purging
+            and profile is not None
+            and profile.purge_pending
+            and profile.status is TenantStatus.DELETED
+        ):
+            # A delete's purge that stopped half way: finish it (SuperOffice confirmed
+            # the delete before the tenant was marked).
+            return self._with_lease(message, budget, lambda: self._purge(ctx))
         if profile is None or profile.status in (TenantStatus.DELETED, TenantStatus.UNINSTALLED):
-            return Outcome("lifecycle", ctx, "skipped", "the app holds nothing for this tenant")
+            # Records a crash left between the tenant's purge and its mirror's.
+            removed = self._purge_mirror(ctx) if purging and profile is not None else 0
+            detail = f"; {removed} mirrored records left behind removed" if removed else ""
+            return Outcome(
+                "lifecycle", ctx, "skipped", f"the app holds nothing for this tenant{detail}"
+            )
         stats = RetryStats()
         try:
             state: TenantState | None = self._state(ctx, budget, stats, refresh=True)
@@ -371,11 +382,14 @@ class SyncWorker:
         return outcome
 
     def _purge(self, ctx: str) -> Outcome:
-        removed = sum(self._mirror.purge(ctx, spec.name) for spec in self._settings.entities)
+        # The tenant is marked deleted before its mirror is emptied: the stream relay
+        # then knows these removals are a purge, not deletions to publish. Purging again
+        # (a retry after a crash in between) finishes the mirror.
         try:
             self._tenants.purge(ctx, status=TenantStatus.DELETED)
         except StoreError as error:
             return Outcome("lifecycle", ctx, "skipped", f"purge refused: {error}")
+        removed = self._purge_mirror(ctx)
         self._tenants.append_event(
             ctx,
             "tenant_purged",
@@ -384,6 +398,9 @@ class SyncWorker:
             {"records_removed": removed},
         )
         return Outcome("lifecycle", ctx, "purged", f"{removed} mirrored records removed")
+
+    def _purge_mirror(self, ctx: str) -> int:
+        return sum(self._mirror.purge(ctx, spec.name) for spec in self._settings.entities)
 
 
 def _kind(message: Message) -> str:
