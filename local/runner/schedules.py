@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from local.naming import LocalNames
 from local.runner.background import BackgroundLoop
+from local.runner.event_sources import enabled_events
 from local.runner.schedule_expressions import Schedule, parse_schedule
 from local.template import FunctionSpec, TemplateError
 
@@ -40,40 +41,37 @@ def scheduled_events(
     functions: Mapping[str, FunctionSpec], names: LocalNames
 ) -> list[ScheduledEvent]:
     found: list[ScheduledEvent] = []
-    for logical_id, function in sorted(functions.items()):
-        for event_name, event in sorted(function.events.items()):
-            if not isinstance(event, dict) or event.get("Type") not in SCHEDULE_EVENT_TYPES:
-                continue
-            where = f"{logical_id} event {event_name}"
-            properties = event.get("Properties") or {}
-            v2 = event["Type"] == "ScheduleV2"
-            expression = str(properties.get("ScheduleExpression" if v2 else "Schedule", ""))
-            state = str(properties.get("State", "ENABLED")).upper()
-            if properties.get("Enabled") is False or state == "DISABLED":
-                continue
-            try:
-                schedule = parse_schedule(
-                    expression, timezone=str(properties.get("ScheduleExpressionTimezone", "UTC"))
-                )
-            except ValueError as error:
-                raise TemplateError(f"{where}: {error}") from error
-            rule_name = str(properties.get("Name") or f"{function.function_name}-{event_name}")
-            arn = (
-                names.arn("scheduler", f"schedule/default/{rule_name}")
-                if v2
-                else names.arn("events", f"rule/{rule_name}")
+    for function, event_name, event_type, properties in enabled_events(
+        functions, SCHEDULE_EVENT_TYPES
+    ):
+        where = f"{function.logical_id} event {event_name}"
+        v2 = event_type == "ScheduleV2"
+        expression = str(properties.get("ScheduleExpression" if v2 else "Schedule", ""))
+        if str(properties.get("State", "ENABLED")).upper() == "DISABLED":
+            continue
+        try:
+            schedule = parse_schedule(
+                expression, timezone=str(properties.get("ScheduleExpressionTimezone", "UTC"))
             )
-            raw_input = properties.get("Input")
-            found.append(
-                ScheduledEvent(
-                    function_id=logical_id,
-                    event_name=event_name,
-                    expression=expression,
-                    schedule=schedule,
-                    rule_arn=arn,
-                    input=json.loads(raw_input) if isinstance(raw_input, str) else raw_input,
-                )
+        except ValueError as error:
+            raise TemplateError(f"{where}: {error}") from error
+        rule_name = str(properties.get("Name") or f"{function.function_name}-{event_name}")
+        arn = (
+            names.arn("scheduler", f"schedule/default/{rule_name}")
+            if v2
+            else names.arn("events", f"rule/{rule_name}")
+        )
+        raw_input = properties.get("Input")
+        found.append(
+            ScheduledEvent(
+                function_id=function.logical_id,
+                event_name=event_name,
+                expression=expression,
+                schedule=schedule,
+                rule_arn=arn,
+                input=json.loads(raw_input) if isinstance(raw_input, str) else raw_input,
             )
+        )
     return found
 
 

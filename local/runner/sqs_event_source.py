@@ -18,21 +18,25 @@ queue; moto's SQS does that on receive, exactly as SQS itself does.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from local.naming import LocalNames
 from local.runner.background import BackgroundLoop
+from local.runner.event_sources import (
+    Invoke,
+    Log,
+    enabled_events,
+    reported_failures,
+    reports_batch_item_failures,
+)
 from local.template import FunctionSpec, TemplateError
 
 SQS_EVENT_TYPE: Final = "SQS"
-REPORT_BATCH_ITEM_FAILURES: Final = "ReportBatchItemFailures"
 DEFAULT_BATCH_SIZE: Final = 10
 _RECEIVE_LIMIT: Final = 10  # ReceiveMessage returns at most 10 messages per call
 _WAIT_SECONDS: Final = 1  # long poll, short enough to stop promptly
-Log = Callable[[str], None]
-Invoke = Callable[[str, Any], tuple[bool, Any]]
 
 
 @dataclass(frozen=True)
@@ -54,31 +58,22 @@ MAX_POLLERS: Final = 4
 
 def sqs_mappings(functions: Mapping[str, FunctionSpec], names: LocalNames) -> list[SqsMapping]:
     found: list[SqsMapping] = []
-    for logical_id, function in sorted(functions.items()):
-        for event_name, event in sorted(function.events.items()):
-            if not isinstance(event, dict) or event.get("Type") != SQS_EVENT_TYPE:
-                continue
-            properties = event.get("Properties") or {}
-            if properties.get("Enabled") is False:
-                continue
-            arn = str(properties.get("Queue", ""))
-            if not arn.startswith("arn:"):
-                raise TemplateError(f"{logical_id} event {event_name}: Queue must be an ARN")
-            found.append(
-                SqsMapping(
-                    function_id=logical_id,
-                    event_name=event_name,
-                    queue_arn=arn,
-                    queue_url=names.queue_url(arn.rsplit(":", 1)[1]),
-                    batch_size=int(properties.get("BatchSize", DEFAULT_BATCH_SIZE)),
-                    batching_window_seconds=float(
-                        properties.get("MaximumBatchingWindowInSeconds", 0)
-                    ),
-                    report_batch_item_failures=REPORT_BATCH_ITEM_FAILURES
-                    in (properties.get("FunctionResponseTypes") or []),
-                    pollers=max(1, min(MAX_POLLERS, function.reserved_concurrency or 1)),
-                )
+    for function, event_name, _, properties in enabled_events(functions, {SQS_EVENT_TYPE}):
+        arn = str(properties.get("Queue", ""))
+        if not arn.startswith("arn:"):
+            raise TemplateError(f"{function.logical_id} event {event_name}: Queue must be an ARN")
+        found.append(
+            SqsMapping(
+                function_id=function.logical_id,
+                event_name=event_name,
+                queue_arn=arn,
+                queue_url=names.queue_url(arn.rsplit(":", 1)[1]),
+                batch_size=int(properties.get("BatchSize", DEFAULT_BATCH_SIZE)),
+                batching_window_seconds=float(properties.get("MaximumBatchingWindowInSeconds", 0)),
+                report_batch_item_failures=reports_batch_item_failures(properties),
+                pollers=max(1, min(MAX_POLLERS, function.reserved_concurrency or 1)),
             )
+        )
     return found
 
 
@@ -117,22 +112,11 @@ def succeeded_records(
     """The records to delete after the invocation (see the module docstring)."""
     if not ok:
         return []
-    if not report_failures or payload is None:
+    if not report_failures:
         return list(records)
-    if not isinstance(payload, dict):
-        return []
-    failures = payload.get("batchItemFailures")
-    if not failures:
-        return list(records)
-    if not isinstance(failures, list):
-        return []
-    batch_ids = {record["messageId"] for record in records}
-    failed: set[str] = set()
-    for failure in failures:
-        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
-        if not isinstance(identifier, str) or identifier not in batch_ids:
-            return []  # Lambda then treats the whole batch as failed
-        failed.add(identifier)
+    failed = reported_failures(payload, {record["messageId"] for record in records})
+    if failed is None:
+        return []  # Lambda then treats the whole batch as failed
     return [record for record in records if record["messageId"] not in failed]
 
 
