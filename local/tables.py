@@ -10,7 +10,10 @@ adding one to the template means deciding here how it applies locally. A few pro
 have no local meaning and are skipped on purpose (`NOT_APPLIED_LOCALLY`).
 
 Creating is idempotent: an existing table is kept (its TTL and backups are set again),
-unless its keys or indexes differ from the template, which raises `TableDriftError`.
+unless its keys or indexes differ from the template, which raises `TableDriftError`. Its
+stream is changed in place as CloudFormation changes it (UpdateTable): enabled when the
+template adds a StreamSpecification, disabled and enabled again for another view type,
+disabled when the template drops it.
 """
 
 from __future__ import annotations
@@ -139,6 +142,8 @@ def ensure_table(client: Any, spec: TableSpec, table_name: str, *, log: Log | No
         client.create_table(TableName=table_name, **spec.create_arguments)
     except client.exceptions.ResourceInUseException:
         _check_existing(client, spec, table_name)
+        _wait_until_active(client, table_name)
+        _update_stream(client, spec, table_name, log)
     _wait_until_active(client, table_name)
     if spec.ttl_attribute is not None:
         _enable_ttl(client, table_name, spec.ttl_attribute)
@@ -271,10 +276,32 @@ def _enable_point_in_time_recovery(
         )
     except Exception as error:
         # DynamoDB Local has no backups at all; anything else is a real failure.
-        if _error_code(error) != "UnknownOperationException":
+        if error_code(error) != "UnknownOperationException":
             raise
         if log is not None:
             log(f"{table_name}: point-in-time recovery skipped (the endpoint has no backups)")
+
+
+def _update_stream(client: Any, spec: TableSpec, table_name: str, log: Log | None) -> None:
+    """Give an existing table the template's stream (a table from before it had one)."""
+    table = client.describe_table(TableName=table_name)["Table"]
+    current = table.get("StreamSpecification") or {}
+    current_view = current.get("StreamViewType") if current.get("StreamEnabled") else None
+    wanted = spec.create_arguments.get("StreamSpecification")
+    wanted_view = wanted["StreamViewType"] if wanted else None
+    if current_view == wanted_view:
+        return
+    if current_view is not None:
+        # A stream's view type cannot change: CloudFormation disables it and enables anew.
+        client.update_table(TableName=table_name, StreamSpecification={"StreamEnabled": False})
+        _wait_until_active(client, table_name)
+    if wanted is not None:
+        client.update_table(TableName=table_name, StreamSpecification=dict(wanted))
+    if log is not None:
+        log(
+            f"{table_name}: stream {current_view or 'off'} -> {wanted_view or 'off'}, "
+            f"as {spec.logical_id} in the template says"
+        )
 
 
 def _check_existing(client: Any, spec: TableSpec, table_name: str) -> None:
@@ -314,7 +341,8 @@ def _indexes(indexes: Any) -> dict[str, tuple[Any, ...]]:
     }
 
 
-def _error_code(error: BaseException) -> str | None:
+def error_code(error: BaseException) -> str | None:
+    """The AWS error code of a botocore ClientError (None for anything else)."""
     response = getattr(error, "response", None)
     if isinstance(response, dict):
         code = response.get("Error", {}).get("Code")
