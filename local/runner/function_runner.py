@@ -25,6 +25,8 @@ def aws_environment(
     """Endpoints, region and fake credentials that point every AWS SDK at the emulators."""
     return {
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb,
+        # botocore's name for the service id "DynamoDB Streams"; DynamoDB Local serves both.
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": dynamodb,
         "AWS_ENDPOINT_URL_KMS": moto,
         "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto,
         "AWS_ENDPOINT_URL_SQS": moto,

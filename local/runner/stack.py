@@ -1,8 +1,8 @@
 """The whole local stack in one call: `start_local_stack(...)` -> `RunningStack`.
 
 Starts the SuperOffice simulator, DynamoDB Local and moto, provisions the template's
-resources, and serves the HTTP API, the schedules and the SQS event sources of
-`template.yaml` with the real handlers. `python -m local up` and the tests use it alike;
+resources, and serves the HTTP API, the schedules and the SQS and DynamoDB stream event
+sources of `template.yaml` with the real handlers. `python -m local up` and the tests use it alike;
 everything it starts ends with `stop()` (or the `with` block), and the emulator processes
 end with this process even if it is killed (their guardians see to that).
 """
@@ -30,6 +30,7 @@ from local.app_credentials import load_or_create_app_credentials
 from local.lambda_runtime import FAKE_CREDENTIALS, InvocationResult
 from local.naming import LocalNames
 from local.runner.authorizers import authorizers_from_template
+from local.runner.dynamodb_stream_source import StreamPoller, stream_mappings
 from local.runner.function_runner import FunctionRunner, aws_environment
 from local.runner.gateway import GatewayAddress, HttpApiGateway
 from local.runner.http_server import HEALTH_PATH, AppHTTPServer, ServingThread
@@ -236,7 +237,8 @@ def start_local_stack(
       for tests; a taken port raises `PortInUseError` before anything is left running.
     - `persistent`: DynamoDB Local keeps its data under `<state dir>/dynamodb/` (else in
       memory); KMS key material always lives under `<state dir>/kms/`.
-    - `serve_http` / `event_sources`: the HTTP API / the schedules and SQS pollers.
+    - `serve_http` / `event_sources`: the HTTP API / the schedules, SQS and stream pollers
+      (stream checkpoints under `<state dir>/streams/` when `persistent`).
     - `write_stack_json`: record the running stack in `<state dir>/stack.json`.
     - `schedule_clock`: the schedules' clock (UTC); tests pass a fast one.
     - `superoffice`: sign in against a real SuperOffice environment (SOD, Stage) with that
@@ -282,7 +284,11 @@ def start_local_stack(
         clients = _clients(dynamodb.endpoint, moto.endpoint, names.region)
         physical_ids = provision(
             draft,
-            **clients,
+            dynamodb=clients["dynamodb"],
+            kms=clients["kms"],
+            sqs=clients["sqs"],
+            secretsmanager=clients["secretsmanager"],
+            events=clients["events"],
             secret_values=secret_values,
             log=log,
         )
@@ -350,6 +356,22 @@ def start_local_stack(
                         mapping, sqs=sqs_client, region=names.region, invoke=invoke_ok, log=log
                     )
                     stack._stop_actions.append(poller.start().stop)
+            streams = stream_mappings(functions, names)
+            for stream in streams:
+                stream_poller = StreamPoller(
+                    stream,
+                    dynamodb=clients["dynamodb"],
+                    streams=clients["dynamodbstreams"],
+                    sqs=sqs_client,
+                    region=names.region,
+                    invoke=invoke_ok,
+                    log=log,
+                    # In memory, every start has a new stream: nothing to resume.
+                    checkpoint_file=(
+                        state_dir / "streams" / stream.checkpoint_name if persistent else None
+                    ),
+                )
+                stack._stop_actions.append(stream_poller.start().stop)
             stack._extra_health["schedules"] = [
                 {"function": s.function_id, "event": s.event_name, "expression": s.expression}
                 for s in schedules
@@ -362,6 +384,17 @@ def start_local_stack(
                     "pollers": m.pollers,
                 }
                 for m in mappings
+            ]
+            stack._extra_health["streams"] = [
+                {
+                    "function": m.function_id,
+                    "event": m.event_name,
+                    "table": m.table_name,
+                    "batchSize": m.batch_size,
+                    "startingPosition": m.starting_position,
+                    "onFailure": m.on_failure_queue_url,
+                }
+                for m in streams
             ]
         if write_stack_json:
             write_stack_file(state_dir, stack.stack_document())
@@ -457,6 +490,7 @@ def _clients(dynamodb: str, moto: str, region: str) -> dict[str, Any]:
 
     return {
         "dynamodb": client("dynamodb", dynamodb),
+        "dynamodbstreams": client("dynamodbstreams", dynamodb),
         "kms": client("kms", moto),
         "sqs": client("sqs", moto),
         "secretsmanager": client("secretsmanager", moto),

@@ -1,4 +1,5 @@
-"""The runner on a temporary template: timeouts, request events, schedules, SQS, ports.
+"""The runner on a temporary template: timeouts, request events, schedules, SQS, DynamoDB
+streams, ports.
 
 The template's handlers write what they receive to files, so the tests see exactly what
 the runner delivered.
@@ -22,6 +23,7 @@ import pytest
 
 from local import defaults
 from local.runner import RunningStack, StackPorts, start_local_stack
+from local.runner.dynamodb_stream_source import TableStreamReader
 
 pytestmark = pytest.mark.integration
 
@@ -90,6 +92,25 @@ Resources:
             BatchSize: 5
             MaximumBatchingWindowInSeconds: 1
             FunctionResponseTypes: [ReportBatchItemFailures]
+  ItemsTable:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{{AttributeName: pk, AttributeType: S}}]
+      KeySchema: [{{AttributeName: pk, KeyType: HASH}}]
+      StreamSpecification: {{StreamViewType: NEW_AND_OLD_IMAGES}}
+  ChangesFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: changes/
+      Events:
+        Stream:
+          Type: DynamoDB
+          Properties:
+            Stream: !GetAtt ItemsTable.StreamArn
+            StartingPosition: TRIM_HORIZON
+            BatchSize: 10
+            MaximumBatchingWindowInSeconds: 1
 """
 
 ECHO = """
@@ -125,6 +146,16 @@ def lambda_handler(event, context):
     return {"batchItemFailures": failures}
 """
 
+CHANGES = """
+import json, os, uuid
+
+def lambda_handler(event, context):
+    path = os.path.join(os.environ["OUT_DIR"], f"changes-{uuid.uuid4().hex}.json")
+    with open(path, "w") as file:
+        streams = os.environ["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"]
+        json.dump({"event": event, "streams": streams}, file)
+"""
+
 
 def fast_clock(factor: float) -> Callable[[], datetime.datetime]:
     """A UTC clock running `factor` times faster than real time."""
@@ -134,11 +165,16 @@ def fast_clock(factor: float) -> Callable[[], datetime.datetime]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("runner-project")
+    return write_project(tmp_path_factory.mktemp("runner-project"))
+
+
+def write_project(root: Path) -> Path:
+    """The template and its functions' code under `root`; they write to `root/out`."""
     out = root / "out"
-    out.mkdir()
+    out.mkdir(parents=True)
     (root / "template.yaml").write_text(TEMPLATE.format(out=out))
-    for folder, code in {"echo": ECHO, "sleepy": SLEEPY, "tick": TICK, "worker": WORKER}.items():
+    functions = {"echo": ECHO, "sleepy": SLEEPY, "tick": TICK, "worker": WORKER, "changes": CHANGES}
+    for folder, code in functions.items():
         (root / folder).mkdir()
         (root / folder / "app.py").write_text(code)
     return root
@@ -238,6 +274,82 @@ def test_sqs_batches_partial_failures_and_redrive(stack: RunningStack, project: 
     assert bodies.count("ok2") == 1
     assert bodies.count("bad") == 2  # maxReceiveCount, then the dead-letter queue
     assert lines[0]["size"] == 3  # one batch within the batching window
+
+
+def changes_seen(out: Path) -> list[dict[str, Any]]:
+    """Every event ChangesFunction received, oldest first."""
+    files = sorted(out.glob("changes-*.json"), key=lambda path: path.stat().st_mtime_ns)
+    return [json.loads(path.read_text()) for path in files]
+
+
+ITEMS_TABLE = "superoffice-app-local-ItemsTable"
+
+
+def aws_client(stack: RunningStack, service: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=stack.dynamodb_endpoint,
+        region_name=defaults.LOCAL_REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def put_item(stack: RunningStack, key: str) -> None:
+    aws_client(stack, "dynamodb").put_item(TableName=ITEMS_TABLE, Item={"pk": {"S": key}})
+
+
+def test_table_writes_reach_the_stream_function(stack: RunningStack, project: Path) -> None:
+    put_item(stack, "first")
+    (seen,) = wait_for(lambda: changes_seen(project / "out"))
+    (record,) = seen["event"]["Records"]
+    assert record["eventName"] == "INSERT"
+    assert record["eventSource"] == "aws:dynamodb"
+    assert record["awsRegion"] == defaults.LOCAL_REGION
+    assert record["dynamodb"]["NewImage"] == {"pk": {"S": "first"}}
+    assert f"table/{ITEMS_TABLE}/stream/" in record["eventSourceARN"]
+    assert seen["streams"] == stack.dynamodb_endpoint  # the function's SDK finds streams too
+    (listed,) = stack.health()["streams"]
+    assert listed["function"] == "ChangesFunction"
+    assert listed["table"] == ITEMS_TABLE
+
+
+def test_a_restarted_stack_resumes_the_stream_where_it_stopped(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "project")
+    out = project / "out"
+
+    def run(key: str) -> tuple[list[str], list[str]]:
+        """Start, write `key`, stop: (keys delivered, keys on the stream)."""
+        before = len(changes_seen(out))
+        with start_local_stack(
+            ports=StackPorts.free(),
+            state_dir=tmp_path / "state",
+            template_path=project / "template.yaml",
+            serve_http=False,
+            write_stack_json=False,
+            log=lambda _line: None,
+        ) as running:
+            put_item(running, key)
+            wait_for(lambda: len(changes_seen(out)) > before)
+            time.sleep(0.5)  # anything delivered twice would come now
+            everything = TableStreamReader(
+                aws_client(running, "dynamodb"),
+                aws_client(running, "dynamodbstreams"),
+                ITEMS_TABLE,
+            ).drain()
+        delivered = [
+            record["dynamodb"]["Keys"]["pk"]["S"]
+            for seen in changes_seen(out)[before:]
+            for record in seen["event"]["Records"]
+        ]
+        return delivered, [record["dynamodb"]["Keys"]["pk"]["S"] for record in everything]
+
+    assert run("before") == (["before"], ["before"])
+    # DynamoDB Local kept the stream on disk: only the checkpoint keeps "before" from
+    # being delivered again.
+    assert run("after") == (["after"], ["before", "after"])
+    saved = (tmp_path / "state" / "streams" / "ChangesFunction-Stream.json").read_text()
+    assert len(json.loads(saved)["checkpoints"]) == 1
 
 
 def test_port_in_use_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
