@@ -91,6 +91,7 @@ def local_aws() -> Iterator[AwsServices]:
         "AWS_DEFAULT_REGION": defaults.LOCAL_REGION,
         "AWS_REGION": defaults.LOCAL_REGION,
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": dynamodb.endpoint,
         **{f"AWS_ENDPOINT_URL_{service}": moto.endpoint for service in MOTO_SERVICES},
         "NO_PROXY": f"{defaults.LOCAL_HOST},localhost",
         "no_proxy": f"{defaults.LOCAL_HOST},localhost",

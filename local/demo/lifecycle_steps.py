@@ -14,13 +14,21 @@ from typing import Any, Final
 
 from local.demo.polling import wait_until
 from local.demo.session import DemoSession, expect
-from local.demo.sync_steps import WORKER_TIMEOUT_SECONDS, run_schedule, wait_for_matching_mirror
+from local.demo.sync_steps import (
+    EVENT_TIMEOUT_SECONDS,
+    WORKER_TIMEOUT_SECONDS,
+    run_schedule,
+    wait_for_matching_mirror,
+)
 
 # The app applies a notification only if its token was issued after the last one it
 # applied, counted in whole seconds: changes are sent at least this far apart.
 CHANGE_SPACING_SECONDS: Final = 1.1
 STATUS_TIMEOUT_SECONDS: Final = 30.0
 WEBHOOK_TIMEOUT_SECONDS: Final = 30.0
+# The stream relay publishes a change within about 3 s locally (poll, 1 s batching window,
+# a function process); waiting longer than that shows nothing more is coming.
+STREAM_SETTLE_SECONDS: Final = 5.0
 
 
 def notify_change(session: DemoSession, change: str, **details: Any) -> dict[str, Any]:
@@ -231,18 +239,25 @@ def record_change_through_webhook(session: DemoSession) -> None:
         f"a targeted sync was queued and ran: the mirror shows {new_name!r} "
         f"(no schedule involved); it read {reads or 'nothing'}"
     )
-    changed = [
-        event
-        for event in session.bus().of(ctx, since=mark)
-        if event["detail"]["primaryKey"] == contact_key and event["detail"]["entity"] == "contact"
-    ]
-    expect(changed, f"no event about contact {contact_key} on the bus")
+
+    def published() -> tuple[bool, Any]:
+        changed = [
+            event
+            for event in session.bus().of(ctx, since=mark)
+            if event["detail"]["primaryKey"] == contact_key
+            and event["detail"]["entity"] == "contact"
+        ]
+        return bool(changed), changed or f"no event about contact {contact_key} yet"
+
+    # RecordEventsFunction publishes from RecordsTable's stream, a moment after the write.
+    changed = wait_until("the bus carries the change", published, timeout=EVENT_TIMEOUT_SECONDS)
     session.say(f"on the bus: {changed[0]['detail-type']!r} contact {contact_key}")
 
 
 def delete(session: DemoSession) -> None:
     ctx, aws = session.lifecycle_ctx, session.aws()
     events_before = len(aws.audit_events(ctx))
+    mark = session.bus().mark()
     notify_change(session, "Delete")
     profile = wait_for_status(session, "deleted")
     aws.wait_for_worker(timeout=WORKER_TIMEOUT_SECONDS)
@@ -269,6 +284,17 @@ def delete(session: DemoSession) -> None:
         f"{ctx} records; audit trail kept: {len(trail)} events, the last "
         f"{purged.get('summary')!r}"
     )
+    # The purge's removals went through RecordsTable's stream too: they are not deletions
+    # in SuperOffice, so none may reach the bus. Give the relay the time it takes to
+    # publish a change before saying so.
+    time.sleep(STREAM_SETTLE_SECONDS)
+    deleted = [
+        event
+        for event in session.bus().of(ctx, since=mark)
+        if event["detail"]["change"] == "deleted"
+    ]
+    expect(not deleted, f"the purge was published as {len(deleted)} deletions")
+    session.say("the purge's removals were not published as deletions on the bus")
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -114,6 +114,8 @@ def aws_services() -> Iterator[AwsServices]:
         patch.setenv("AWS_DEFAULT_REGION", defaults.LOCAL_REGION)
         patch.setenv("AWS_REGION", defaults.LOCAL_REGION)
         patch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb.endpoint)
+        # DynamoDB Local serves its tables' streams on the same endpoint.
+        patch.setenv("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", dynamodb.endpoint)
         for service in MOTO_SERVICES:
             patch.setenv(f"AWS_ENDPOINT_URL_{service}", moto.endpoint)
         yield AwsServices(dynamodb=dynamodb, moto=moto)

@@ -1,7 +1,9 @@
 """The sync worker and dispatcher wired to DynamoDB Local, moto and the simulator.
 
-The domain objects are built the way the function builds them (``SyncWiring``), with
-the test's clients handed in; one test also drives the function module itself.
+The domain objects are built the way the function builds them (``SyncWiring``,
+``RelayWiring``), with the test's clients handed in; one test also drives the function
+module itself. Events reach a test as they reach a partner: RecordsTable's stream, read
+as Lambda's event source reads it, relayed to the bus, a rule's queue.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 
 from local import defaults
 from local.app_credentials import AppCredentials, load_or_create_app_credentials
+from local.runner.dynamodb_stream_source import TableStreamReader
 from local.simulator import RunningSimulator, start_simulator
 from local.tables import create_tables
 from superoffice_app.app_secrets import AppSecrets, SecretNames
@@ -24,8 +27,14 @@ from superoffice_app.config import load_config
 from superoffice_app.onboarding.wiring import Onboarding, OnboardingSettings
 from superoffice_app.store import DynamoTable, Installer, TenantStatus, TenantStore
 from superoffice_app.superoffice.http import new_http_client
-from superoffice_app.sync.settings import load_sync_settings
-from superoffice_app.sync.wiring import SyncWiring
+from superoffice_app.sync.publisher import TenantChange
+from superoffice_app.sync.settings import RelaySettings, load_sync_settings
+from superoffice_app.sync.stream_events import (
+    RelayReport,
+    StreamRelay,
+    change_from_stream_record,
+)
+from superoffice_app.sync.wiring import RelayWiring, SyncWiring
 from tests.integration.conftest import drain_queue, unique_table_name
 
 APP_BASE_URL = "http://127.0.0.1:3000"
@@ -64,15 +73,43 @@ def records_table(dynamodb_client: Any, local_template: Any) -> Iterator[str]:
     dynamodb_client.delete_table(TableName=name)
 
 
+# As RecordEventsFunction's event source mapping delivers them (template.yaml).
+STREAM_BATCH_SIZE = 100
+
+
 @dataclass
 class EventTap:
-    """An EventBridge rule on the bus sending every event to a queue the test reads."""
+    """RecordsTable's stream relayed to the bus, and a rule sending every event of the
+    bus to a queue the test reads."""
 
     sqs: Any
     queue_url: str
+    stream: TableStreamReader
+    relay: StreamRelay
+    reports: list[RelayReport] = field(default_factory=list)
 
     def drain(self) -> list[dict[str, Any]]:
+        """Relay what the mirror's writes put on the stream since the last call, then
+        read what the rule delivered."""
+        records = self.stream.drain()
+        for start in range(0, len(records), STREAM_BATCH_SIZE):
+            report = self.relay.relay(records[start : start + STREAM_BATCH_SIZE])
+            assert report.failed_from is None, "EventBridge refused events"
+            assert not report.unreadable, report.unreadable
+            self.reports.append(report)
         return drain_queue(self.sqs, self.queue_url)
+
+
+@dataclass
+class StreamChanges:
+    """What the relay would publish, read off RecordsTable's stream without the bus (for
+    tests that count many changes: the bus and a rule's queue cost a call per event)."""
+
+    stream: TableStreamReader
+
+    def drain(self) -> list[TenantChange]:
+        found = [change_from_stream_record(record) for record in self.stream.drain()]
+        return [change for change in found if change is not None]
 
 
 @dataclass
@@ -88,6 +125,7 @@ class SyncHarness:
     # (message, delay asked for) of every single send; sent without the delay, so a test
     # can receive re-queued work at once.
     delays: list[tuple[dict[str, Any], float]]
+    relay: RelayWiring
     cleanups: list[Any] = field(default_factory=list)
 
     def watch_events(self) -> EventTap:
@@ -110,7 +148,23 @@ class SyncHarness:
             Rule=f"tap-{suffix}", EventBusName=self.bus, Targets=[{"Id": "tap", "Arn": tap_arn}]
         )
         self.cleanups.append(lambda: _remove_rule(events, f"tap-{suffix}", self.bus))
-        return EventTap(self.sqs, tap_url)
+        return EventTap(self.sqs, tap_url, self._stream_from_now(), self.relay.relay)
+
+    def watch_changes(self) -> StreamChanges:
+        """The mirror's changes from now on, as RecordsTable's stream reports them."""
+        return StreamChanges(self._stream_from_now())
+
+    def _stream_from_now(self) -> TableStreamReader:
+        import boto3
+
+        stream = TableStreamReader(
+            self.dynamodb,
+            boto3.client("dynamodbstreams"),
+            self.records_table,
+            start="TRIM_HORIZON",
+        )
+        stream.drain()  # from now on, as a rule created now would see them
+        return stream
 
     def install(self, ctx: str) -> str:
         """An active tenant with a system token the simulator approved."""
@@ -183,7 +237,6 @@ def harness(
         "APP_BASE_URL": APP_BASE_URL,
         "RECORDS_TABLE": records_table,
         "SYNC_QUEUE_URL": queue_url,
-        "EVENT_BUS_NAME": bus,
         "SYNC_PAGE_SIZE": "50",
     }
     config = load_config(env)
@@ -209,7 +262,12 @@ def harness(
         load_sync_settings(env),
         onboarding=onboarding,
         sqs=sqs,
+    )
+    relay = RelayWiring(
+        config,
+        RelaySettings(event_bus=bus, tenants_table=tenants_table.name),
         events=events,
+        dynamodb=dynamodb_client,
     )
     delays: list[tuple[dict[str, Any], float]] = []
     send = wiring.queue.send
@@ -229,6 +287,7 @@ def harness(
         sqs=sqs,
         dynamodb=dynamodb_client,
         delays=delays,
+        relay=relay,
     )
     yield harness
     # moto matches every event against every rule it holds: leave none behind.

@@ -1,8 +1,9 @@
-"""The sample events of events/scheduled_sync/ fed to the function's two handlers."""
+"""The sample events of events/scheduled_sync/ and events/record_events/ fed to the handlers."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -13,6 +14,7 @@ from tests.integration.sync.conftest import APP_BASE_URL, SECRET_NAMES, SyncHarn
 
 pytestmark = pytest.mark.integration
 EVENTS = REPO / "events" / "scheduled_sync"
+STREAM_EVENTS = REPO / "events" / "record_events"
 
 
 class WorkerContext(LambdaContext):
@@ -50,7 +52,7 @@ def function(
         "SESSION_KEY_SECRET_NAME": SECRET_NAMES.session_keys,
         "RECORDS_TABLE": harness.records_table,
         "SYNC_QUEUE_URL": harness.queue_url,
-        "EVENT_BUS_NAME": harness.wiring.settings.event_bus,
+        "EVENT_BUS_NAME": harness.bus,
         "SYNC_JITTER_SECONDS": "0",
         "POWERTOOLS_SERVICE_NAME": "sync-worker",
         "POWERTOOLS_METRICS_NAMESPACE": "SuperOfficeApp",
@@ -60,8 +62,14 @@ def function(
     return load_function_module("scheduled_sync")
 
 
-def load(name: str) -> dict[str, Any]:
-    return dict(json.loads((EVENTS / name).read_text()))
+@pytest.fixture
+def relay_function(function: ModuleType) -> ModuleType:
+    """RecordEventsFunction, with the settings the sync functions got (it reads two)."""
+    return load_function_module("record_events")
+
+
+def load(name: str, folder: Path = EVENTS) -> dict[str, Any]:
+    return dict(json.loads((folder / name).read_text()))
 
 
 def test_the_schedule_event_dispatches_the_active_tenants(
@@ -104,3 +112,38 @@ def test_the_scheduled_sample_mirrors_the_tenant(
     assert len(harness.mirrored("Cust10001", "contact")) == len(
         harness.simulator_records("Cust10001", "contact")
     )
+
+
+def test_the_stream_sample_is_published_as_three_events(
+    relay_function: ModuleType, harness: SyncHarness
+) -> None:
+    events = harness.watch_events()
+    harness.install("Cust10001")
+    result = relay_function.handler(
+        load("stream-insert-modify-remove.json", STREAM_EVENTS), WorkerContext()
+    )
+    assert result == {"batchItemFailures": []}
+    published = sorted((e["detail"]["primaryKey"], e["detail-type"]) for e in events.drain())
+    assert published == [
+        (10007, "CRM record deleted"),
+        (10042, "CRM record changed"),
+        (10042, "CRM record created"),
+    ]
+
+
+def test_the_stream_sample_of_an_unknown_tenant_publishes_nothing(
+    relay_function: ModuleType, harness: SyncHarness
+) -> None:
+    events = harness.watch_events()
+    result = relay_function.handler(
+        load("stream-insert-modify-remove.json", STREAM_EVENTS), WorkerContext()
+    )
+    assert result == {"batchItemFailures": []}
+    assert events.drain() == []
+
+
+def test_an_event_that_is_not_a_stream_batch_is_refused_by_name(
+    relay_function: ModuleType,
+) -> None:
+    with pytest.raises(ValueError, match="expected a DynamoDB stream event"):
+        relay_function.handler({"Records": "nope"}, WorkerContext())

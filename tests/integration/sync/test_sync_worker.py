@@ -139,14 +139,7 @@ def test_records_changed_while_paging_are_picked_up_by_the_next_run(
             control.save(ctx, "contact", {"name": f"Edited during page {page}"}, id=early)
             control.save(ctx, "contact", {"name": f"Born during page {page}"})
 
-    published: list[int] = []
-    publish = harness.wiring.publisher.publish
-
-    def counting_publish(ctx_: str, changes: Any) -> int:
-        published.extend(change.record.key for change in changes)
-        return publish(ctx_, changes)
-
-    monkeypatch.setattr(harness.wiring.publisher, "publish", counting_publish)
+    changes = harness.watch_changes()
     restore = after_each_page(harness, monkeypatch, edit_between_pages)
     sync(harness, entities=["contact"])
     restore()
@@ -155,6 +148,8 @@ def test_records_changed_while_paging_are_picked_up_by_the_next_run(
     names = {fields["name"] for fields in harness.mirrored(ctx, "contact").values()}
     assert {"Born during page 2", "Born during page 4", "Edited during page 4"} <= names
     # Every record published once, except the edited one (created, then changed).
+    published = [change.change.record.key for change in changes.drain()]
+    assert len(published) == len(harness.simulator_records(ctx, "contact")) + 1
     repeated = {key for key in published if published.count(key) > 1}
     assert repeated == {min(harness.simulator_records(ctx, "contact"))}
 
@@ -329,12 +324,16 @@ def test_a_tenant_deleted_while_a_sync_is_queued(harness: SyncHarness, control: 
     harness.install(CTX)
     sync(harness)
     assert harness.mirrored(CTX, "contact")
+    events = harness.watch_events()  # from here on
     queued_sync = message({"kind": "sync", "ctx": CTX, "reason": "schedule"})
     control.post(f"/tenants/{CTX}/changes", {"change": "Delete", "notify": False})
     purge = harness.wiring.worker.handle(
         message({"kind": "lifecycle", "ctx": CTX, "follow_up": "purge"}), budget()
     )
     assert purge.status == "purged"
+    # Emptying the mirror of a deleted tenant is not a deletion in SuperOffice.
+    assert events.drain() == []
+    assert sum(report.not_held for report in events.reports) > 0
     control.reset_counters(CTX)
     outcome = harness.wiring.worker.handle(queued_sync, budget())
     assert outcome.status == "skipped"
@@ -345,6 +344,33 @@ def test_a_tenant_deleted_while_a_sync_is_queued(harness: SyncHarness, control: 
     assert profile is not None
     assert profile.status is TenantStatus.DELETED
     assert harness.tenants.get_secret(CTX, "system_token") is None
+
+
+def test_a_purge_that_stopped_half_way_is_finished_by_the_retry(
+    harness: SyncHarness, control: Control, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.install(CTX)
+    sync(harness)
+    control.post(f"/tenants/{CTX}/changes", {"change": "Delete", "notify": False})
+    mirror = harness.wiring.mirror
+    purge_entity = mirror.purge
+
+    def crash(ctx: str, entity: str) -> int:
+        raise RuntimeError("the function timed out")
+
+    monkeypatch.setattr(mirror, "purge", crash)
+    purge = message({"kind": "lifecycle", "ctx": CTX, "follow_up": "purge"})
+    with pytest.raises(RuntimeError):
+        harness.wiring.worker.handle(purge, budget())
+    profile = harness.tenants.get(CTX)
+    assert profile is not None
+    assert profile.status is TenantStatus.DELETED  # marked before the mirror is emptied
+    assert harness.mirrored(CTX, "contact")
+    monkeypatch.setattr(mirror, "purge", purge_entity)
+    retry = harness.wiring.worker.handle(purge, budget())
+    assert "mirrored records" in retry.reason
+    for entity in ENTITIES:
+        assert harness.mirrored(CTX, entity) == {}
 
 
 def test_a_delete_the_state_api_does_not_confirm_purges_nothing(
