@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from superoffice_app.store import TenantStatus
 from superoffice_app.sync.lease import TenantLease
+from superoffice_app.sync.mirror import MirrorRecord
 from tests.integration.sync.conftest import SyncHarness
 from tests.integration.sync.sync_helpers import (
     Control,
@@ -461,3 +462,62 @@ def test_a_move_refreshes_the_api_base_on_the_profile(
     assert profile.api_base is not None
     assert "/sod7/" in profile.api_base
     assert sync(harness).status == "done"  # and the next sync goes to the new host
+
+
+def uninstall(harness: SyncHarness, monkeypatch: pytest.MonkeyPatch, ctx: str = CTX) -> None:
+    """The management page's uninstall, as RedirectCallbackFunction wires it (its
+    RecordsTable and SyncQueue; the queue is the harness's, so sends are recorded)."""
+    monkeypatch.setenv("RECORDS_TABLE", harness.records_table)
+    onboarding = harness.wiring.onboarding
+    onboarding.__dict__["sync_queue"] = harness.wiring.queue
+    onboarding.uninstaller.uninstall(ctx, actor="admin@example.com")
+
+
+def test_an_uninstall_sweeps_the_mirror_again_after_a_late_sync_write(
+    harness: SyncHarness, control: Control, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.install(CTX)
+    sync(harness)
+    late = harness.wiring.mirror.changes(
+        CTX, "contact", [MirrorRecord(99_999, datetime(2026, 11, 22, 9, 0, tzinfo=UTC))]
+    )
+    uninstall(harness, monkeypatch)
+    for entity in ENTITIES:
+        assert harness.mirrored(CTX, entity) == {}
+    sweeps = [
+        (body, delay) for body, delay in harness.delays if body.get("follow_up") == "sweep_mirror"
+    ]
+    assert sweeps == [
+        (
+            {
+                "kind": "lifecycle",
+                "ctx": CTX,
+                "follow_up": "sweep_mirror",
+                "change_type": None,
+                "public_endpoint": None,
+            },
+            300,
+        )
+    ]
+    # A worker that renewed the lease just before the purge writes its page after it.
+    harness.wiring.mirror.write(CTX, late)
+    assert list(harness.mirrored(CTX, "contact")) == [99_999]
+    outcome = harness.wiring.worker.handle(message(harness.queued()[-1]), budget())
+    assert outcome.status == "done"
+    assert harness.mirrored(CTX, "contact") == {}
+    assert harness.tenants.recent_events(CTX)[0].kind == "mirror_swept"
+
+
+def test_a_sweep_after_a_reinstall_leaves_the_new_mirror_alone(
+    harness: SyncHarness, control: Control, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.install(CTX)
+    uninstall(harness, monkeypatch)
+    sweep = harness.queued()[-1]
+    harness.install(CTX)
+    sync(harness, entities=["contact"])
+    mirrored = harness.mirrored(CTX, "contact")
+    assert mirrored
+    outcome = harness.wiring.worker.handle(message(sweep), budget())
+    assert outcome.status == "skipped"
+    assert harness.mirrored(CTX, "contact") == mirrored

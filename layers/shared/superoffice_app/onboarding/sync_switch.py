@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from superoffice_app.store import PURGED_STATUSES, StoreError, TenantStatus, TenantStore
-from superoffice_app.sync.messages import SyncMessage
+from superoffice_app.sync.messages import FollowUpMessage, SyncMessage
 from superoffice_app.web import problems
 
 __all__ = ["SwitchOutcome", "SyncSender", "SyncSwitch", "send_sync"]
@@ -33,14 +33,16 @@ class SyncSender(Protocol):
     def send(self, message: Mapping[str, Any], delay_seconds: float = 0) -> None: ...
 
 
-def send_sync(queue: SyncSender, message: SyncMessage) -> bool:
+def send_sync(
+    queue: SyncSender, message: SyncMessage | FollowUpMessage, delay_seconds: float = 0
+) -> bool:
     """Queue ``message``; False (and a log line naming the error's type) when SQS refused."""
     try:
-        queue.send(message.to_body())
+        queue.send(message.to_body(), delay_seconds)
     except Exception as error:  # boto3 raises many types; none may fail the caller
         _log.warning(
-            "could not queue a %s sync for %s: %s",
-            message.reason,
+            "could not queue %s for %s: %s",
+            message.reason if isinstance(message, SyncMessage) else message.follow_up,
             message.ctx,
             type(error).__name__,
         )

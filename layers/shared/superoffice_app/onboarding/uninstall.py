@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from superoffice_app.onboarding.recorder import from_stored
 from superoffice_app.provisioning.engine import unprovision
@@ -42,20 +43,30 @@ class UninstallOutcome:
     access_revoked: bool
 
 
+# When the mirror's second pass runs after an uninstall: past the end of any sync write
+# that was under way at the purge (the worker's Lambda timeout is 120 s).
+SWEEP_DELAY_SECONDS: Final = 300
+
+
 class Uninstaller:
     """``purge_mirror`` removes the tenant's mirrored records (RecordsTable) and says how
     many went; it runs after the tenant's purge, which deletes the tenant lease, so a
-    sync still running for the tenant stops at its next page."""
+    sync still running for the tenant stops at its next lease renewal. One page it was
+    already writing can land after the purge: ``sweep_later`` queues a second pass
+    (``sweep_mirror``) for once any such write is over. Uninstall itself never waits
+    for a sync."""
 
     def __init__(
         self,
         tenants: TenantStore,
         tenant_api: Callable[[str], TenantApi],
         purge_mirror: Callable[[str], int] | None = None,
+        sweep_later: Callable[[str], bool] | None = None,
     ) -> None:
         self._tenants = tenants
         self._tenant_api = tenant_api
         self._purge_mirror = purge_mirror
+        self._sweep_later = sweep_later
 
     def uninstall(self, ctx: str, *, actor: str) -> UninstallOutcome:
         profile = self._tenants.get(ctx)
@@ -82,6 +93,8 @@ class Uninstaller:
             raise problems.uninstall_incomplete(len(left))
         self._tenants.purge(ctx, status=TenantStatus.UNINSTALLED)
         records = self._purge_mirror(ctx) if self._purge_mirror is not None else 0
+        if self._sweep_later is not None:
+            self._sweep_later(ctx)
         self._tenants.append_event(
             ctx,
             "uninstalled",

@@ -26,9 +26,9 @@ from superoffice_app.lifecycle.tenant_state import TenantStateStore
 from superoffice_app.onboarding.install import Installation
 from superoffice_app.onboarding.recorder import StoreRecorder, StoreWebhookSecrets
 from superoffice_app.onboarding.signin import SignIn
-from superoffice_app.onboarding.sync_switch import SyncSwitch
+from superoffice_app.onboarding.sync_switch import SyncSwitch, send_sync
 from superoffice_app.onboarding.tickets import StoredTickets
-from superoffice_app.onboarding.uninstall import Uninstaller
+from superoffice_app.onboarding.uninstall import SWEEP_DELAY_SECONDS, Uninstaller
 from superoffice_app.provisioning.spec import ProvisioningSpec, load_spec
 from superoffice_app.provisioning.webhooks import WebhookReport, ensure_webhooks
 from superoffice_app.store import DynamoTable, LoginStore, SecretBox, TenantStore
@@ -38,6 +38,7 @@ from superoffice_app.superoffice.rest import TenantApi
 from superoffice_app.superoffice.state_api import StateApiClient
 from superoffice_app.superoffice.system_user import SystemUserClient
 from superoffice_app.sync.entities import parse_entities
+from superoffice_app.sync.messages import FollowUpMessage
 from superoffice_app.sync.queue import SyncQueue
 from superoffice_app.sync.state import SyncStateStore
 from superoffice_app.tokens import (
@@ -257,7 +258,16 @@ class Onboarding:
 
     @cached_property
     def uninstaller(self) -> Uninstaller:
-        return Uninstaller(self.tenants, self.tenant_api, self._purge_mirror())
+        return Uninstaller(self.tenants, self.tenant_api, self._purge_mirror(), self._sweep_later())
+
+    def _sweep_later(self) -> Callable[[str], bool] | None:
+        """Queues the mirror's second pass after an uninstall (``Uninstaller``)."""
+        queue = self.sync_queue
+        if queue is None or not os.environ.get("RECORDS_TABLE", "").strip():
+            return None
+        return lambda ctx: send_sync(
+            queue, FollowUpMessage(ctx, "sweep_mirror"), SWEEP_DELAY_SECONDS
+        )
 
     def _purge_mirror(self) -> Callable[[str], int] | None:
         """Removes a tenant's mirrored records, when this function knows RecordsTable."""

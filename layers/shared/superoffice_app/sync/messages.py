@@ -7,7 +7,9 @@
   webhook said one record changed (queued by the notification webhook);
 - ``{"kind": "lifecycle", "ctx", "follow_up", ...}``: follow-up work of a customer-state
   notification (``wait_for_running``, ``full_resync``, ``sync_soon``, ``purge``,
-  ``refresh_endpoint``); each confirms with the state API before acting.
+  ``refresh_endpoint``); each confirms with the state API before acting. And
+  ``sweep_mirror``, queued by an uninstall a few minutes ahead: remove mirrored records
+  a sync still under way wrote after the purge, if the tenant is still uninstalled.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ __all__ = [
 ]
 
 FOLLOW_UPS: Final = frozenset(
-    {"wait_for_running", "full_resync", "sync_soon", "purge", "refresh_endpoint"}
+    {"wait_for_running", "full_resync", "sync_soon", "purge", "refresh_endpoint", "sweep_mirror"}
 )
 _REASONS: Final = frozenset(
     {"schedule", "continuation", "install", "resume", "full_resync", "manual"}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
-from superoffice_app.store import TenantStatus, TenantStore
+from superoffice_app.store import PURGED_STATUSES, TenantProfile, TenantStatus, TenantStore
 from superoffice_app.store.errors import StoreError
 from superoffice_app.superoffice.http import AccessRevoked, SuperOfficeError
 from superoffice_app.superoffice.rest import TenantApi, TenantNotRunning
@@ -278,6 +278,8 @@ class SyncWorker:
     def _follow_up(self, message: FollowUpMessage, budget: Budget) -> Outcome:
         ctx = message.ctx
         profile = self._tenants.get(ctx)
+        if message.follow_up == "sweep_mirror":
+            return self._sweep_mirror(ctx, profile)
         purging = message.follow_up == "purge"
         if (
             purging
@@ -398,6 +400,23 @@ class SyncWorker:
             {"records_removed": removed},
         )
         return Outcome("lifecycle", ctx, "purged", f"{removed} mirrored records removed")
+
+    def _sweep_mirror(self, ctx: str, profile: TenantProfile | None) -> Outcome:
+        """After an uninstall: a sync that was between its lease renewal and its write
+        when the tenant was purged may have written a page since. Only while the tenant
+        is still purged (a reinstall meanwhile owns its mirror again)."""
+        if profile is None or profile.status not in PURGED_STATUSES:
+            status = profile.status if profile is not None else "unknown"
+            return Outcome("lifecycle", ctx, "skipped", f"the tenant is {status} again")
+        removed = self._purge_mirror(ctx)
+        if removed:
+            self._tenants.append_event(
+                ctx,
+                "mirror_swept",
+                f"{removed} mirrored records written during the uninstall were removed",
+                {"records_removed": removed},
+            )
+        return Outcome("lifecycle", ctx, "done", f"{removed} mirrored records left behind")
 
     def _purge_mirror(self, ctx: str) -> int:
         return sum(self._mirror.purge(ctx, spec.name) for spec in self._settings.entities)
