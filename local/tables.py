@@ -10,10 +10,13 @@ adding one to the template means deciding here how it applies locally. A few pro
 have no local meaning and are skipped on purpose (`NOT_APPLIED_LOCALLY`).
 
 Creating is idempotent: an existing table is kept (its TTL and backups are set again),
-unless its keys or indexes differ from the template, which raises `TableDriftError`. Its
-stream is changed in place as CloudFormation changes it (UpdateTable): enabled when the
-template adds a StreamSpecification, disabled and enabled again for another view type,
-disabled when the template drops it.
+unless its key schema or local secondary indexes differ from the template, which no update
+can change: that raises `TableDriftError`. The rest is changed in place as CloudFormation
+changes it (UpdateTable). Global secondary indexes: one the template adds is created, one
+it drops is deleted, one with other keys or another projection is deleted and created
+anew (each waited for, items kept). The stream: enabled when the template adds a
+StreamSpecification, disabled and enabled again for another view type, disabled when the
+template drops it.
 """
 
 from __future__ import annotations
@@ -143,6 +146,7 @@ def ensure_table(client: Any, spec: TableSpec, table_name: str, *, log: Log | No
     except client.exceptions.ResourceInUseException:
         _check_existing(client, spec, table_name)
         _wait_until_active(client, table_name)
+        _update_global_indexes(client, spec, table_name, log)
         _update_stream(client, spec, table_name, log)
     _wait_until_active(client, table_name)
     if spec.ttl_attribute is not None:
@@ -230,21 +234,124 @@ def _boolean(value: Any, where: str) -> bool:
     raise TemplateError(f"{where}: expected true or false, got {value!r}")
 
 
+# -- comparing a table with the template ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexShape:
+    """What makes two indexes the same: their keys (with attribute types) and projection."""
+
+    keys: tuple[tuple[str, str | None], ...]  # (attribute, type), HASH first
+    projection: str
+    non_key_attributes: tuple[str, ...] = ()
+
+    def describe_keys(self) -> str:
+        return _describe_keys(self.keys)
+
+    def describe_projection(self) -> str:
+        if not self.non_key_attributes:
+            return self.projection
+        return f"{self.projection} ({', '.join(self.non_key_attributes)})"
+
+    def describe(self) -> str:
+        return f"key {self.describe_keys()}, projection {self.describe_projection()}"
+
+
+@dataclass(frozen=True)
+class IndexChange:
+    """One global secondary index to create (no `before`), delete (no `after`) or replace."""
+
+    name: str
+    before: IndexShape | None
+    after: IndexShape | None
+
+    def describe(self) -> str:
+        """What happens, for the log: `ByStatus replaced (projection ALL -> INCLUDE (a))`."""
+        if self.before is None:
+            assert self.after is not None
+            return f"index {self.name} created ({self.after.describe()})"
+        if self.after is None:
+            return f"index {self.name} deleted ({self.before.describe()})"
+        changed = []
+        if self.before.keys != self.after.keys:
+            changed.append(f"key {self.before.describe_keys()} -> {self.after.describe_keys()}")
+        if self.before.describe_projection() != self.after.describe_projection():
+            changed.append(
+                f"projection {self.before.describe_projection()} -> "
+                f"{self.after.describe_projection()}"
+            )
+        return f"index {self.name} replaced ({'; '.join(changed)})"
+
+
+def key_shape(table: Mapping[str, Any]) -> tuple[tuple[str, str | None], ...]:
+    """A table's own key, (attribute, type) HASH first; `table`: DescribeTable's Table or
+    CreateTable's arguments (both have KeySchema and AttributeDefinitions)."""
+    return _keys(table["KeySchema"], _attribute_types(table))
+
+
+def index_shapes(table: Mapping[str, Any], kind: str) -> dict[str, IndexShape]:
+    """Index name -> shape of `table`'s `kind` ("GlobalSecondaryIndexes" or
+    "LocalSecondaryIndexes"); `table` as for `key_shape`."""
+    types = _attribute_types(table)
+    return {
+        index["IndexName"]: IndexShape(
+            keys=_keys(index["KeySchema"], types),
+            projection=index["Projection"]["ProjectionType"],
+            non_key_attributes=tuple(sorted(index["Projection"].get("NonKeyAttributes", []))),
+        )
+        for index in table.get(kind) or []
+    }
+
+
+def global_index_changes(
+    table: Mapping[str, Any], wanted: Mapping[str, Any]
+) -> tuple[IndexChange, ...]:
+    """What turns `table`'s global secondary indexes into `wanted`'s, by index name."""
+    current = index_shapes(table, "GlobalSecondaryIndexes")
+    target = index_shapes(wanted, "GlobalSecondaryIndexes")
+    return tuple(
+        IndexChange(name, current.get(name), target.get(name))
+        for name in sorted(current.keys() | target.keys())
+        if current.get(name) != target.get(name)
+    )
+
+
+def _attribute_types(table: Mapping[str, Any]) -> dict[str, str]:
+    return {a["AttributeName"]: a["AttributeType"] for a in table.get("AttributeDefinitions") or []}
+
+
+def _keys(schema: Any, types: Mapping[str, str]) -> tuple[tuple[str, str | None], ...]:
+    ordered = sorted(schema, key=lambda key: key["KeyType"] != "HASH")
+    return tuple((key["AttributeName"], types.get(key["AttributeName"])) for key in ordered)
+
+
 # -- API calls ----------------------------------------------------------------------------
 
 
-def _wait_until_active(client: Any, table_name: str) -> None:
-    # DynamoDB Local and moto create tables ACTIVE at once; AWS takes seconds.
+def _wait_until_active(client: Any, table_name: str, *, without: str | None = None) -> None:
+    """Until the table and its global secondary indexes are ACTIVE (and index `without`
+    is gone: a deleted index is DELETING for a while, and in the way of its new self)."""
+    # DynamoDB Local and moto create tables ACTIVE at once; AWS takes seconds. DynamoDB
+    # Local takes about a second to build an index, AWS minutes.
     deadline = time.monotonic() + _ACTIVE_TIMEOUT_SECONDS
     while True:
         table = client.describe_table(TableName=table_name)["Table"]
         indexes = table.get("GlobalSecondaryIndexes", [])
-        if table["TableStatus"] == "ACTIVE" and all(
-            index.get("IndexStatus", "ACTIVE") == "ACTIVE" for index in indexes
+        if (
+            table["TableStatus"] == "ACTIVE"
+            and all(index.get("IndexStatus", "ACTIVE") == "ACTIVE" for index in indexes)
+            and all(index["IndexName"] != without for index in indexes)
         ):
             return
         if time.monotonic() > deadline:
-            raise TimeoutError(f"table {table_name} is still {table['TableStatus']}")
+            states = ", ".join(
+                f"index {index['IndexName']} {index.get('IndexStatus', 'ACTIVE')}"
+                for index in indexes
+            )
+            raise TimeoutError(
+                f"table {table_name} is still {table['TableStatus']}"
+                + (f" ({states})" if states else "")
+            )
         time.sleep(0.1)
 
 
@@ -304,41 +411,105 @@ def _update_stream(client: Any, spec: TableSpec, table_name: str, log: Log | Non
         )
 
 
+def _update_global_indexes(client: Any, spec: TableSpec, table_name: str, log: Log | None) -> None:
+    """Give an existing table the template's global secondary indexes, as CloudFormation
+    does: create what is new, delete what is gone, delete and create anew what differs."""
+    table = client.describe_table(TableName=table_name)["Table"]
+    changes = global_index_changes(table, spec.create_arguments)
+    wanted = {
+        index["IndexName"]: index
+        for index in spec.create_arguments.get("GlobalSecondaryIndexes") or []
+    }
+    # UpdateTable takes one index at a time, and none while another is being built or
+    # deleted. Every deletion comes first, so a key attribute may change its type.
+    present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes") or []}
+    for change in changes:
+        if change.before is None:
+            continue
+        client.update_table(
+            TableName=table_name,
+            GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": change.name}}],
+        )
+        _wait_until_active(client, table_name, without=change.name)
+        present.discard(change.name)
+        if change.after is None:
+            _log_index_change(log, spec, table_name, change)
+    for change in changes:
+        if change.after is None:
+            continue
+        present.add(change.name)
+        client.update_table(
+            TableName=table_name,
+            AttributeDefinitions=_definitions_for(spec, present),
+            GlobalSecondaryIndexUpdates=[{"Create": dict(wanted[change.name])}],
+        )
+        _wait_until_active(client, table_name)
+        _log_index_change(log, spec, table_name, change)
+
+
+def _definitions_for(spec: TableSpec, global_indexes: Collection[str]) -> list[Any]:
+    """The template's definitions of every key attribute of the table, its local indexes
+    and `global_indexes`: what UpdateTable asks for when an index is added (moto takes them
+    as the table's whole list, so the new index's alone would drop the others)."""
+    arguments = spec.create_arguments
+    schemas = [arguments["KeySchema"]]
+    schemas += [index["KeySchema"] for index in arguments.get("LocalSecondaryIndexes") or []]
+    schemas += [
+        index["KeySchema"]
+        for index in arguments.get("GlobalSecondaryIndexes") or []
+        if index["IndexName"] in global_indexes
+    ]
+    used = {key["AttributeName"] for schema in schemas for key in schema}
+    return [
+        definition
+        for definition in arguments["AttributeDefinitions"]
+        if definition["AttributeName"] in used
+    ]
+
+
+def _log_index_change(
+    log: Log | None, spec: TableSpec, table_name: str, change: IndexChange
+) -> None:
+    if log is not None:
+        log(f"{table_name}: {change.describe()}, as {spec.logical_id} in the template says")
+
+
 def _check_existing(client: Any, spec: TableSpec, table_name: str) -> None:
+    """Stop before any change if the table differs where no update can change it."""
     table = client.describe_table(TableName=table_name)["Table"]
     wanted = spec.create_arguments
     differences: list[str] = []
-    if _key_schema(table["KeySchema"]) != _key_schema(wanted["KeySchema"]):
-        differences.append("key schema")
-    existing_types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
-    for attribute in wanted["AttributeDefinitions"]:
-        name = attribute["AttributeName"]
-        if existing_types.get(name, attribute["AttributeType"]) != attribute["AttributeType"]:
-            differences.append(f"type of {name}")
-    for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-        if _indexes(table.get(kind, [])) != _indexes(wanted.get(kind, [])):
-            differences.append(kind)
+    current_key, wanted_key = key_shape(table), key_shape(wanted)
+    if current_key != wanted_key:
+        differences.append(
+            f"key schema: the table's {_describe_keys(current_key)}, "
+            f"the template's {_describe_keys(wanted_key)}"
+        )
+    current_local = index_shapes(table, "LocalSecondaryIndexes")
+    wanted_local = index_shapes(wanted, "LocalSecondaryIndexes")
+    if current_local != wanted_local:
+        differences.append(
+            f"LocalSecondaryIndexes: the table's {_describe_indexes(current_local)}, "
+            f"the template's {_describe_indexes(wanted_local)}"
+        )
     if differences:
         raise TableDriftError(
-            f"table {table_name} exists with another {', '.join(differences)} than "
-            f"{spec.logical_id} in the template: delete the table (locally: its data "
-            "directory under .local/) and run again"
+            f"table {table_name} differs from {spec.logical_id} in the template where an "
+            f"existing table cannot change ({'; '.join(differences)}): delete the table "
+            "(locally: its data directory under .local/, which holds every local table) "
+            "and run again"
         )
 
 
-def _key_schema(schema: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((key["AttributeName"], key["KeyType"]) for key in schema)
+def _describe_keys(keys: tuple[tuple[str, str | None], ...]) -> str:
+    """`(status S, ctx S)`: the attributes with their types, HASH first."""
+    return "(" + ", ".join(f"{name} {kind or '?'}" for name, kind in keys) + ")"
 
 
-def _indexes(indexes: Any) -> dict[str, tuple[Any, ...]]:
-    return {
-        index["IndexName"]: (
-            _key_schema(index["KeySchema"]),
-            index["Projection"]["ProjectionType"],
-            tuple(sorted(index["Projection"].get("NonKeyAttributes", []))),
-        )
-        for index in indexes
-    }
+def _describe_indexes(shapes: Mapping[str, IndexShape]) -> str:
+    if not shapes:
+        return "none"
+    return "; ".join(f"{name}: {shape.describe()}" for name, shape in sorted(shapes.items()))
 
 
 def error_code(error: BaseException) -> str | None:
