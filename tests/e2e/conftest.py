@@ -4,10 +4,16 @@ It runs as its own process, as a developer runs it, with a temporary state direc
 the tests see exactly what `make up` serves, and nothing of the test process's own
 settings (the integration tests point AWS endpoints elsewhere) leaks into it. Port 0
 lets the stack pick free ports; its `stack.json` says which, once everything answers.
+
+The stack runs under the services' guardian (`local/services/guardian.py`), which stops
+it when this test process ends however it ends: a pytest killed with SIGTERM or SIGKILL
+runs no fixture teardown, and `local up` (with its DynamoDB Local and moto) would
+otherwise keep running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,12 +21,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
 
 from local.demo import StackUrls
 from local.runner import find_running_stack
+from local.services.process import GUARDIAN
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 60
@@ -53,16 +61,38 @@ def _tail(log: Path, lines: int = 40) -> str:
     return "\n".join(log.read_text("utf-8", errors="replace").splitlines()[-lines:])
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    # The stack's own children (DynamoDB Local, moto) are in its process group.
+def start_tied_to_this_process(
+    command: list[str], *, log: IO[bytes], env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Run `command` under the guardian: it ends when this process ends, even on SIGKILL.
+
+    The guardian watches the pipe on its stdin (end-of-file: we are gone), then stops the
+    command with SIGTERM, and SIGKILL after a grace period; the returned process is the
+    guardian's, in a process group of its own with the command.
+    """
+    return subprocess.Popen(
+        [sys.executable, str(GUARDIAN), "--", *command],
+        stdin=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def stop_tied_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the guardian, which passes it on once; SIGKILL to the group if stuck."""
     try:
-        os.killpg(process.pid, signal.SIGTERM)
+        process.terminate()
         process.wait(STOP_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    except ProcessLookupError:
-        pass
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
 
 
 @pytest.fixture(scope="session")
@@ -73,18 +103,11 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackUrls]
         command += [option, "0"]
     log = state_dir / "stack.log"
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO,
-            env=_stack_environment(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = start_tied_to_this_process(command, log=output, env=_stack_environment())
     try:
         yield _wait_until_running(process, state_dir, log)
     finally:
-        _stop(process)
+        stop_tied_process(process)
 
 
 @pytest.fixture
