@@ -1,4 +1,8 @@
-"""The whole local stack for end-to-end tests: `python -m local up` on free ports, once.
+"""The whole local stack for end-to-end tests: `python -m local up` on free ports.
+
+One stack per test module: what one module leaves behind on the AWS side (an uninstall's
+mirror sweep, delayed five minutes on SyncQueue, say) cannot hold up the next module's
+waits for an empty queue.
 
 It runs as its own process, as a developer runs it, with a temporary state directory:
 the tests see exactly what `make up` serves, and nothing of the test process's own
@@ -95,7 +99,7 @@ def stop_tied_process(process: subprocess.Popen[bytes]) -> None:
             process.stdin.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackUrls]:
     state_dir = tmp_path_factory.mktemp("e2e-stack")
     command = [sys.executable, "-m", "local", "up", "--state-dir", str(state_dir)]
