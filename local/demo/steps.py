@@ -16,7 +16,7 @@ import httpx
 
 from local.demo import lifecycle_steps, sync_steps
 from local.demo.app_items import ItemKey, declared_items, tenant_items
-from local.demo.browser import DemoBrowser
+from local.demo.browser import REQUEST_TIMEOUT_SECONDS, DemoBrowser
 from local.demo.html_forms import Form, read_forms
 from local.demo.session import DemoSession, Step, expect
 
@@ -172,8 +172,12 @@ def check_app_answers_uninstalled(session: DemoSession) -> None:
     # see the tenant as uninstalled, with nothing provisioned and nothing to uninstall.
     stale = session.session_before_uninstall
     expect(stale, "no session was kept from before the uninstall (step 6 did not run?)")
+    # The browser's timeout: httpx's default of 5 s is less than an authorizer and a
+    # function process take on a busy machine.
     earlier = httpx.get(
-        url, headers={"accept": "application/json", "cookie": f"{SESSION_COOKIE}={stale}"}
+        url,
+        headers={"accept": "application/json", "cookie": f"{SESSION_COOKIE}={stale}"},
+        timeout=REQUEST_TIMEOUT_SECONDS,
     )
     expect(earlier.status_code == 200, f"an earlier session got HTTP {earlier.status_code}")
     view = earlier.json()
