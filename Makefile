@@ -12,6 +12,13 @@ SAM_VERSION := 1.170.0
 PYENV_VERSIONS ?= 3.11.7:3.12.1:3.13.0
 export AWS_DEFAULT_REGION ?= eu-west-1
 export SAM_CLI_TELEMETRY := 0
+# pytest runs in PYTEST_WORKERS processes (pytest-xdist; 0: in pytest's own process).
+# Two fill the two cores of the project's machines: the integration and e2e tests are
+# mostly function processes and emulators at work, and one worker keeps about one core
+# busy. Whole files go to one worker, so a module's stack starts once; in collection
+# order, so the longest (e2e, the runner's whole-stack tests) start first.
+PYTEST_WORKERS ?= 2
+PYTEST_ARGS := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: help venv up demo chromium lint typecheck validate unit test build bench token clean
 
@@ -58,11 +65,11 @@ validate: $(BIN)/.installed $(SAM_VENV)/.installed ## cfn-lint and sam validate 
 	$(SAM) validate --lint --template-file template.yaml
 
 unit: $(BIN)/.installed ## the fast tests only
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q $(PYTEST_ARGS) tests/unit
 
 test: lint typecheck validate node_modules/.installed chromium ## everything CI runs: lint, types, template, all tests
 	@command -v java >/dev/null || echo "java not found: DynamoDB tests use moto instead (install Java 17+)"
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 build: $(SAM_VENV)/.installed ## sam build (python3.13, arm64), then compile the bytecode
 	PYENV_VERSION=$(PYENV_VERSIONS) $(SAM) build --template-file template.yaml

@@ -1,4 +1,7 @@
-"""Fixtures shared by every test: loading a function's handler module as Lambda would."""
+"""Fixtures shared by every test: loading a function's handler module as Lambda would.
+
+Also the order tests run in: the longest first (see `pytest_collection_modifyitems`).
+"""
 
 from __future__ import annotations
 
@@ -53,3 +56,21 @@ def load_function_module(folder: str, module: str = "app") -> ModuleType:
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext()
+
+
+# Test files that take half a minute to a minute and more each, driving a whole local
+# stack: run first, so that with several workers (`make test`) they overlap the many
+# short tests instead of being the last ones left. Otherwise collection order.
+LONG_RUNNING_FIRST = ("tests/e2e/", "tests/integration/runner/")
+
+
+def _run_order(item: pytest.Item) -> int:
+    path = item.path.relative_to(REPO).as_posix()
+    return next(
+        (rank for rank, prefix in enumerate(LONG_RUNNING_FIRST) if path.startswith(prefix)),
+        len(LONG_RUNNING_FIRST),
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_run_order)  # stable: each file's tests stay together and in order
