@@ -1,6 +1,8 @@
 """Fixtures shared by every test: loading a function's handler module as Lambda would.
 
-Also the order tests run in: the longest first (see `pytest_collection_modifyitems`).
+Also the order tests run in: the longest first (see `pytest_collection_modifyitems`), and
+two caches for the test process of what it would otherwise build hundreds of times:
+botocore's parsed models and httpx's default SSL context.
 """
 
 from __future__ import annotations
@@ -8,9 +10,11 @@ from __future__ import annotations
 import importlib.util
 import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -56,6 +60,63 @@ def load_function_module(folder: str, module: str = "app") -> ModuleType:
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _botocore_models_parsed_once() -> Iterator[None]:
+    """botocore's JSON data files (service models, endpoints), parsed once per test process.
+
+    Every boto3 Session has a loader of its own that reads and parses them again, tens of
+    milliseconds a service, and the function modules the tests import afresh make new
+    sessions (Powertools' idempotency layer makes one per import): a fifth of the
+    onboarding and lifecycle tests' time went there. Within a session botocore already
+    hands one parsed file to all its clients, so sharing it between sessions is as safe.
+    Keyed by the file's full path; the function processes of the local stack are not
+    touched.
+    """
+    from botocore.loaders import JSONFileLoader
+
+    read = JSONFileLoader.load_file
+    parsed: dict[str, Any] = {}
+
+    def load_file(loader: JSONFileLoader, file_path: str) -> Any:
+        if file_path not in parsed:
+            parsed[file_path] = read(loader, file_path)
+        return parsed[file_path]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(JSONFileLoader, "load_file", load_file)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _httpx_default_ssl_context_made_once() -> Iterator[None]:
+    """One default SSL context per test process for httpx, instead of one per client.
+
+    httpx builds a context for every Client (and every `httpx.get`), loading the whole CA
+    bundle: about 45 ms, whether or not the client ever speaks TLS. The tests speak plain
+    HTTP to 127.0.0.1 and make hundreds of clients (the onboarding tests alone about 180,
+    a sixth of their time). Only the default (`verify=True`, no client certificate) is
+    shared, keyed by the settings it is built from; anything else is built as before.
+    """
+    import os
+
+    from httpx._transports import default as transports
+
+    build = transports.create_ssl_context
+    built: dict[tuple[bool, str | None, str | None], Any] = {}
+
+    def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if verify is not True or cert is not None:
+            return build(verify=verify, cert=cert, trust_env=trust_env)
+        key = (trust_env, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        if key not in built:
+            built[key] = build(verify=verify, cert=cert, trust_env=trust_env)
+        return built[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transports, "create_ssl_context", create_ssl_context)
+        yield
 
 
 # Test files that take half a minute to a minute and more each, driving a whole local
