@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -36,7 +36,7 @@ def handler(
     tenants_table: DynamoTable,
     kms_key_id: str,
     superoffice_key: SigningKey,
-) -> ModuleType:
+) -> Iterator[ModuleType]:
     import boto3
 
     idempotency = create_tables(
@@ -58,7 +58,10 @@ def handler(
         "POWERTOOLS_SERVICE_NAME": "notification-webhook",
     }.items():
         monkeypatch.setenv(key, value)
-    return load_function_module("notification_webhook")
+    yield load_function_module("notification_webhook")
+    # Left behind, these tables stalled later index builds on the same DynamoDB Local
+    # past their 30 s wait (tests/integration/local/test_local_table_migration.py).
+    dynamodb_client.delete_table(TableName=idempotency)
 
 
 @pytest.fixture
