@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -173,6 +174,27 @@ def kms_key_id(kms_client: Any) -> str:
         Description="integration test key",
     )["KeyMetadata"]
     return str(metadata["KeyId"])
+
+
+@pytest.fixture
+def records_table(dynamodb_client: Any, local_template: Template) -> Iterator[str]:
+    """A fresh RecordsTable from template.yaml (its stream too), removed afterwards."""
+    name = create_tables(
+        dynamodb_client, local_template, only=["RecordsTable"], physical_name=unique_table_name
+    )["RecordsTable"]
+    yield name
+    dynamodb_client.delete_table(TableName=name)
+
+
+def wait_for(condition: Callable[[], Any], seconds: float = 10, interval: float = 0.05) -> Any:
+    """``condition()``'s first truthy result within ``seconds``; fails the test otherwise."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
 
 
 def drain_queue(sqs: Any, queue_url: str) -> list[dict[str, Any]]:

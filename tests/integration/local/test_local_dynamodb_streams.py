@@ -22,7 +22,7 @@ from local.runner.dynamodb_stream_source import (
 )
 from local.tables import create_tables, table_specs
 from local.template import Template
-from tests.integration.conftest import AwsServices, drain_queue, unique_table_name
+from tests.integration.conftest import AwsServices, drain_queue, unique_table_name, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -37,16 +37,6 @@ def sqs_client(aws_services: AwsServices) -> Any:
     return boto3.client("sqs", endpoint_url=aws_services.moto.endpoint)
 
 
-@pytest.fixture
-def records_table(dynamodb_client: Any, local_template: Template) -> Iterator[str]:
-    """A fresh RecordsTable from template.yaml (stream NEW_AND_OLD_IMAGES)."""
-    name = create_tables(
-        dynamodb_client, local_template, only=["RecordsTable"], physical_name=unique_table_name
-    )["RecordsTable"]
-    yield name
-    dynamodb_client.delete_table(TableName=name)
-
-
 def put(dynamodb: Any, table: str, key: int, **fields: str) -> None:
     item = {"PK": {"S": "Cust1#contact"}, "SK": {"N": str(key)}}
     item.update({name: {"S": value} for name, value in fields.items()})
@@ -55,16 +45,6 @@ def put(dynamodb: Any, table: str, key: int, **fields: str) -> None:
 
 def keys(records: list[dict[str, Any]]) -> list[int]:
     return [int(record["dynamodb"]["Keys"]["SK"]["N"]) for record in records]
-
-
-def wait_for(condition: Callable[[], Any], seconds: float = 10) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 # -- TableStreamReader ----------------------------------------------------------------------

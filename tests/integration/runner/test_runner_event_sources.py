@@ -24,6 +24,7 @@ import pytest
 from local import defaults
 from local.runner import RunningStack, StackPorts, start_local_stack
 from local.runner.dynamodb_stream_source import TableStreamReader
+from tests.integration.conftest import wait_for as wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -194,13 +195,7 @@ def stack(project: Path) -> Iterator[RunningStack]:
 
 
 def wait_for(condition: Callable[[], Any], seconds: float = 15) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+    return wait_until(condition, seconds, interval=0.1)
 
 
 def test_form_post_event_and_response(stack: RunningStack) -> None:

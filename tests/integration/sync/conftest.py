@@ -21,7 +21,6 @@ from local import defaults
 from local.app_credentials import AppCredentials, load_or_create_app_credentials
 from local.runner.dynamodb_stream_source import TableStreamReader
 from local.simulator import RunningSimulator, start_simulator
-from local.tables import create_tables
 from superoffice_app.app_secrets import AppSecrets, SecretNames
 from superoffice_app.config import load_config
 from superoffice_app.onboarding.wiring import Onboarding, OnboardingSettings
@@ -35,7 +34,7 @@ from superoffice_app.sync.stream_events import (
     change_from_stream_record,
 )
 from superoffice_app.sync.wiring import RelayWiring, SyncWiring
-from tests.integration.conftest import drain_queue, unique_table_name
+from tests.integration.conftest import drain_queue
 
 APP_BASE_URL = "http://127.0.0.1:3000"
 SECRET_NAMES = SecretNames(
@@ -62,15 +61,6 @@ def simulator(sync_state_dir: Path, app_credentials: AppCredentials) -> Iterator
 @pytest.fixture(autouse=True)
 def _fresh_simulator(simulator: RunningSimulator) -> None:
     simulator.state.reset()
-
-
-@pytest.fixture
-def records_table(dynamodb_client: Any, local_template: Any) -> Iterator[str]:
-    name = create_tables(
-        dynamodb_client, local_template, only=["RecordsTable"], physical_name=unique_table_name
-    )["RecordsTable"]
-    yield name
-    dynamodb_client.delete_table(TableName=name)
 
 
 # As RecordEventsFunction's event source mapping delivers them (template.yaml).
