@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from superoffice_app.tokens.claims import CTX_PATTERN
+from superoffice_app.context_ids import CTX_PATTERN
 
 from .clock import format_instant
 

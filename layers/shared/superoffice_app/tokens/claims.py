@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from superoffice_app.context_ids import CTX_PATTERN
+
 from .encoding import loads_strict
 from .errors import (
     ExpiredTokenError,
@@ -48,7 +50,6 @@ __all__ = [
 Claims = dict[str, object]
 
 SO_CLAIM_PREFIX: Final = "http://schemes.superoffice.net/identity/"
-CTX_PATTERN: Final = re.compile(r"Cust[0-9]{1,12}")
 # iat as a string of digits is a SuperOffice quirk (protocol notes, section 2).
 _DIGITS: Final = re.compile(r"[0-9]{1,15}")
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-import math
 from typing import Final
+
+from superoffice_app.strict_json import loads_strict
 
 __all__ = ["b64url_decode", "b64url_decode_padded", "b64url_encode", "loads_strict"]
 
@@ -23,9 +23,6 @@ _PADDING: Final = {0: b"", 2: b"==", 3: b"="}
 # The last character of a 2- or 3-character group carries 4 or 2 unused bits, which a
 # canonical encoding leaves zero: these are the characters whose low bits are zero.
 _CANONICAL_LAST: Final = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
-# 64-bit integers have at most 20 digits; longer numbers have no use in a JWS and cost
-# quadratic time to convert.
-_MAX_INT_DIGITS: Final = 32
 
 
 def b64url_encode(data: bytes) -> str:
@@ -61,48 +58,3 @@ def b64url_decode_padded(text: str) -> bytes:
     if padding and padding != -len(stripped) % 4:
         raise ValueError("bad base64url padding")
     return b64url_decode(stripped)
-
-
-def _refuse_constant(name: str) -> object:
-    raise ValueError("non-finite JSON number")
-
-
-def _parse_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError("non-finite JSON number")
-    return value
-
-
-def _parse_int(text: str) -> int:
-    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
-        raise ValueError("JSON integer too long")
-    return int(text)
-
-
-def _unique_members(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate JSON member")
-    return result
-
-
-_DECODER: Final = json.JSONDecoder(
-    object_pairs_hook=_unique_members,
-    parse_constant=_refuse_constant,
-    parse_float=_parse_float,
-    parse_int=_parse_int,
-    strict=True,
-)
-
-
-def loads_strict(data: bytes | str) -> object:
-    """Parse one JSON value from strict UTF-8, refusing duplicates and non-finite numbers.
-
-    Raises ``ValueError`` for anything else, including nesting too deep to parse.
-    """
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
-    try:
-        return _DECODER.decode(text)
-    except RecursionError as exc:
-        raise ValueError("JSON nested too deeply") from exc
