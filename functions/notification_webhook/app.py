@@ -2,8 +2,11 @@
 record webhooks.
 
 Thin: verify, deduplicate (Powertools idempotency with explicit key fields and a stable
-key prefix), hand to the layer's lifecycle services, answer at once. A bad or missing
-token or signature is 401 and changes nothing; a malformed body is 400 with a message.
+key prefix), hand to the layer's lifecycle services, answer at once. A notification is
+only queued here: NotificationConfirmFunction (confirm.py) applies what SuperOffice's
+state API bears out. A bad or missing token or signature is 401 and changes nothing; a
+malformed body or path is 400 with a message; an outage of what the function needs
+(DynamoDB, KMS, SQS) is 503 with Retry-After, so SuperOffice delivers again.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
 )
 
 from superoffice_app.config import load_config, required_setting
+from superoffice_app.context_ids import BadContextIdentifier, parse_ctx
 from superoffice_app.lifecycle.notifications import BadNotification, parse_notification
 from superoffice_app.lifecycle.service import NotificationService, WebhookService
 from superoffice_app.lifecycle.webhooks import (
@@ -33,6 +38,7 @@ from superoffice_app.lifecycle.webhooks import (
     raw_body,
     signature_matches,
 )
+from superoffice_app.outages import RETRY_AFTER_SECONDS, is_outage
 from superoffice_app.store import DynamoTable, SecretBox, TenantStore
 from superoffice_app.sync.queue import SyncQueue
 from superoffice_app.tokens import KeySet, RemoteKeySet, StateChangeTokenValidator, TokenError
@@ -49,6 +55,7 @@ def _setting(name: str) -> str:
 TENANTS_TABLE = _setting("TENANTS_TABLE")
 IDEMPOTENCY_TABLE = _setting("IDEMPOTENCY_TABLE")
 SYNC_QUEUE_URL = _setting("SYNC_QUEUE_URL")
+NOTIFICATION_QUEUE_URL = _setting("NOTIFICATION_QUEUE_URL")
 APP_KEY_ID = _setting("APP_KEY_ID")
 
 import boto3  # noqa: E402 - after the settings, so a misconfiguration fails before imports
@@ -57,27 +64,31 @@ _tenants = TenantStore(
     DynamoTable(client=boto3.client("dynamodb"), name=TENANTS_TABLE),
     SecretBox(boto3.client("kms"), APP_KEY_ID),
 )
-_queue = SyncQueue(boto3.client("sqs"), SYNC_QUEUE_URL)
+_sqs = boto3.client("sqs")
 _environment = CONFIG.environment
 NOTIFICATIONS = NotificationService(
     _tenants,
     StateChangeTokenValidator(
         _environment.issuer,
         RemoteKeySet(_environment.jwks_url, KeySet.from_jwks(_environment.published_jwks())),
+        client_id=CONFIG.client_id,
     ),
-    _queue,
+    SyncQueue(_sqs, NOTIFICATION_QUEUE_URL),
 )
-WEBHOOKS = WebhookService(_tenants, _queue)
+WEBHOOKS = WebhookService(_tenants, SyncQueue(_sqs, SYNC_QUEUE_URL))
 
 # One persistence layer per idempotent function: Powertools configures a layer once,
 # with the first config it sees, so a shared one would apply the notification's key
 # fields to webhook events (or the reverse) on a warm instance.
 _notification_persistence = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE)
 _webhook_persistence = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE)
-# The same notification (tenant, type, token) or webhook event (tenant, EventId) is
-# applied once; the stored key is a hash, so no token is kept in the table.
+# One token, one notification: the token alone is the key, so a token captured and
+# replayed with another ChangeType or tenant is the same notification, and payload
+# validation refuses it (409) instead of answering with the first one's result. The
+# stored key is a hash, so no token is kept in the table.
 NOTIFICATION_IDEMPOTENCY = IdempotencyConfig(
-    event_key_jmespath="[ContextIdentifier, ChangeType, Token]",
+    event_key_jmespath="Token",
+    payload_validation_jmespath="[ContextIdentifier, ChangeType]",
     raise_on_no_idempotency_key=True,
     expires_after_seconds=7 * 24 * 3600,
 )
@@ -88,8 +99,10 @@ WEBHOOK_IDEMPOTENCY = IdempotencyConfig(
 )
 
 
-def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
-    return Response(status_code=status, content_type="application/json", body=body)
+def _json(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type="application/json", body=body, headers=headers)
 
 
 def _raw() -> bytes:
@@ -103,9 +116,9 @@ def _raw() -> bytes:
     config=NOTIFICATION_IDEMPOTENCY,
     key_prefix="superoffice-app.tenant-state",
 )
-def _apply_notification(body: dict[str, Any], raw: bytes) -> dict[str, Any]:
-    outcome = NOTIFICATIONS.handle(parse_notification(raw))
-    return {"applied": outcome.applied, "reason": outcome.reason, "follow_up": outcome.follow_up}
+def _receive_notification(body: dict[str, Any], raw: bytes) -> dict[str, Any]:
+    outcome = NOTIFICATIONS.receive(parse_notification(raw))
+    return {"accepted": outcome.accepted, "reason": outcome.reason}
 
 
 @app.post("/notifications/tenant-state")
@@ -117,7 +130,7 @@ def tenant_state() -> Response[dict[str, Any]]:
         return _json(400, {"message": str(error)})
     NOTIFICATION_IDEMPOTENCY.register_lambda_context(app.lambda_context)
     try:
-        result = _apply_notification(
+        result = _receive_notification(
             body={
                 "ContextIdentifier": notification.ctx,
                 "ChangeType": notification.change_type,
@@ -130,13 +143,17 @@ def tenant_state() -> Response[dict[str, Any]]:
             "notification refused", extra={"ctx": notification.ctx, "reason": str(error)}
         )
         return _json(401, {"message": "the notification's token is not valid"})
+    except IdempotencyValidationError:
+        logger.warning("notification token reused", extra={"ctx": notification.ctx})
+        return _json(409, {"message": "this token was already used for another notification"})
     except IdempotencyAlreadyInProgressError:
-        return _json(202, {"message": "this notification is being applied"})
+        return _json(202, {"message": "this notification is being received"})
     logger.info(
         "notification",
         extra={"ctx": notification.ctx, "change_type": notification.change_type, **result},
     )
-    return _json(200, result)
+    # 202: accepted for the confirmation that follows; 200: received, nothing to do.
+    return _json(202 if result["accepted"] else 200, result)
 
 
 @idempotent_function(
@@ -147,28 +164,29 @@ def tenant_state() -> Response[dict[str, Any]]:
 )
 def _apply_webhook(key: dict[str, Any], raw: bytes) -> dict[str, Any]:
     outcome = WEBHOOKS.handle(parse_event(raw, path_ctx=key["ctx"]))
-    return {"queued": outcome.applied, "reason": outcome.reason}
+    return {"queued": outcome.accepted, "reason": outcome.reason}
 
 
 @app.post("/webhooks/crm/<ctx>")
 def crm_webhook(ctx: str) -> Response[dict[str, Any]]:
     try:
+        tenant = parse_ctx(ctx, "the URL's tenant")
         raw = _raw()
-    except BadWebhook as error:
+    except (BadContextIdentifier, BadWebhook) as error:
         return _json(400, {"message": str(error)})
     signature = header(app.current_event.headers, SIGNATURE_HEADER)
-    if not signature_matches(raw, signature, WEBHOOKS.secrets(ctx)):
-        logger.warning("webhook refused: bad signature", extra={"ctx": ctx})
+    if not signature_matches(raw, signature, WEBHOOKS.secrets(tenant)):
+        logger.warning("webhook refused: bad signature", extra={"ctx": tenant})
         return _json(401, {"message": "the signature does not match"})
     try:
-        event = parse_event(raw, path_ctx=ctx)
+        event = parse_event(raw, path_ctx=tenant)
     except BadWebhook as error:
         return _json(400, {"message": str(error)})
     if event.is_test:
         return _json(200, {"message": "registration test received"})
     WEBHOOK_IDEMPOTENCY.register_lambda_context(app.lambda_context)
     try:
-        result = _apply_webhook(key={"ctx": ctx, "EventId": event.event_id}, raw=raw)
+        result = _apply_webhook(key={"ctx": tenant, "EventId": event.event_id}, raw=raw)
     except IdempotencyAlreadyInProgressError:
         return _json(202, {"message": "this event is being handled"})
     return _json(200, result)
@@ -181,6 +199,13 @@ def not_found(_: Exception) -> Response[dict[str, Any]]:
 
 @app.exception_handler(Exception)
 def unexpected(error: Exception) -> Response[dict[str, Any]]:
+    if is_outage(error):
+        logger.warning("dependency unavailable", extra={"error_type": type(error).__name__})
+        return _json(
+            503,
+            {"message": "temporarily unavailable; SuperOffice may deliver again"},
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     logger.error("unexpected error", extra={"error_type": type(error).__name__})
     return _json(500, {"message": "internal error; SuperOffice may deliver again"})
 

@@ -1,8 +1,9 @@
 """SuperOffice changes the second tenant's life; the app follows (issue 5 section 4).
 
 Each change goes through the simulator's control API as SuperOffice makes it: the tenant
-changes, the app gets the customer-state-change notification (its answer is checked), and
-its follow-up runs on SyncQueue. What the app did is read where it keeps it: the tenant's
+changes, the app gets the customer-state-change notification (its answer is checked), asks
+SuperOffice's state API whether the change is real (NotificationQueue), and its follow-up
+runs on SyncQueue. What the app did is read where it keeps it: the tenant's
 profile and audit trail in TenantsTable, the records mirror, SuperOffice's counters.
 """
 
@@ -32,7 +33,8 @@ STREAM_SETTLE_SECONDS: Final = 5.0
 
 
 def notify_change(session: DemoSession, change: str, **details: Any) -> dict[str, Any]:
-    """SuperOffice makes `change` to the second tenant and notifies the app, which answers 200."""
+    """SuperOffice makes `change` to the second tenant and notifies the app, which answers 202
+    (queued until SuperOffice's state API confirms it; NotificationConfirmFunction applies it)."""
     ctx, superoffice = session.lifecycle_ctx, session.superoffice()
     if session.last_change_at is not None:
         pause = CHANGE_SPACING_SECONDS - (time.monotonic() - session.last_change_at)
@@ -50,7 +52,7 @@ def notify_change(session: DemoSession, change: str, **details: Any) -> dict[str
     sent = superoffice.wait_for_answer(notification)
     status = sent.get("status")
     expect(
-        status == 200,
+        status == 202,
         f"the {change} notification to {notification['url']} got "
         f"{'HTTP ' + str(status) if status else sent.get('error')}",
     )

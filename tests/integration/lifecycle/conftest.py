@@ -1,4 +1,10 @@
-"""NotificationWebhookFunction wired to DynamoDB Local, moto (KMS, SQS) and a signing key."""
+"""The notification functions wired to DynamoDB Local, moto (KMS, SQS) and the simulator.
+
+The simulator plays SuperOffice's state API (over real HTTP) and signs the tokens: its
+signing key is the one the tests sign notification tokens with, and the environment's
+certificate. ``NotificationWebhookFunction`` (app.py) receives; ``NotificationConfirmFunction``
+(confirm.py) reads NotificationQueue as Lambda's event source would.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +18,77 @@ from typing import Any
 import jwt
 import pytest
 
+from local.simulator import RunningSimulator, start_simulator
 from local.superid_keys import SigningKey, load_or_create_signing_key
 from local.tables import create_tables
 from superoffice_app.store import DynamoTable, Installer, SecretBox, TenantStatus, TenantStore
 from tests.conftest import LambdaContext, load_function_module
 from tests.integration.conftest import drain_queue, unique_table_name
 
-ISSUER = "http://127.0.0.1:9"
 SO = "http://schemes.superoffice.net/identity/"
+CTX = "Cust12345"
+# Nothing listens on the discard port: a state API there cannot be reached.
+UNREACHABLE = "http://127.0.0.1:9"
 
 
 @pytest.fixture(scope="session")
-def superoffice_key(tmp_path_factory: pytest.TempPathFactory) -> SigningKey:
-    return load_or_create_signing_key(tmp_path_factory.mktemp("lifecycle-keys"))
+def lifecycle_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return tmp_path_factory.mktemp("lifecycle")
+
+
+@pytest.fixture(scope="session")
+def simulator(lifecycle_dir: Any) -> Iterator[RunningSimulator]:
+    with start_simulator(port=0, state_dir=lifecycle_dir, log=lambda _line: None) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def superoffice_key(lifecycle_dir: Any, simulator: RunningSimulator) -> SigningKey:
+    # The simulator's own key (same state directory): it signs as SuperOffice does.
+    return load_or_create_signing_key(lifecycle_dir)
+
+
+@pytest.fixture(scope="session")
+def issuer(simulator: RunningSimulator) -> str:
+    return simulator.base_url
+
+
+@pytest.fixture
+def superoffice(simulator: RunningSimulator) -> Iterator[RunningSimulator]:
+    """The simulator with this module's tenant, Running, as each test starts."""
+    state = simulator.state
+    if state.find_tenant(CTX) is None:
+        state.add_tenant(CTX, "Lifecycle AS")
+    state.set_tenant_state(CTX, "Running")
+    yield simulator
+    state.set_tenant_state(CTX, "Running")
+
+
+def _environment(
+    issuer: str, key: SigningKey, tenants_table: DynamoTable, kms_key_id: str, **more: str
+) -> dict[str, str]:
+    return {
+        "SUPEROFFICE_ENVIRONMENT": "local",
+        "SUPEROFFICE_LOCAL_BASE_URL": issuer,
+        "SUPEROFFICE_SIGNING_CERTIFICATE": key.certificate_pem,
+        "SUPEROFFICE_CLIENT_ID": "local-dev-client",
+        "APP_BASE_URL": "http://127.0.0.1:3000",
+        "TENANTS_TABLE": tenants_table.name,
+        "APP_KEY_ID": kms_key_id,
+        **more,
+    }
+
+
+@pytest.fixture
+def queues(aws_services: Any) -> dict[str, str]:
+    import boto3
+
+    sqs = boto3.client("sqs")
+    suffix = uuid.uuid4().hex[:8]
+    return {
+        name: sqs.create_queue(QueueName=f"{name.lower()}-{suffix}")["QueueUrl"]
+        for name in ("SYNC_QUEUE_URL", "NOTIFICATION_QUEUE_URL")
+    }
 
 
 @pytest.fixture
@@ -36,32 +100,108 @@ def handler(
     tenants_table: DynamoTable,
     kms_key_id: str,
     superoffice_key: SigningKey,
+    issuer: str,
+    queues: dict[str, str],
 ) -> Iterator[ModuleType]:
-    import boto3
-
     idempotency = create_tables(
         dynamodb_client, local_template, only=["IdempotencyTable"], physical_name=unique_table_name
     )["IdempotencyTable"]
-    queue_url = boto3.client("sqs").create_queue(QueueName=f"sync-{uuid.uuid4().hex[:8]}")[
-        "QueueUrl"
-    ]
-    for key, value in {
-        "SUPEROFFICE_ENVIRONMENT": "local",
-        "SUPEROFFICE_LOCAL_BASE_URL": ISSUER,
-        "SUPEROFFICE_SIGNING_CERTIFICATE": superoffice_key.certificate_pem,
-        "SUPEROFFICE_CLIENT_ID": "local-dev-client",
-        "APP_BASE_URL": "http://127.0.0.1:3000",
-        "TENANTS_TABLE": tenants_table.name,
-        "IDEMPOTENCY_TABLE": idempotency,
-        "SYNC_QUEUE_URL": queue_url,
-        "APP_KEY_ID": kms_key_id,
-        "POWERTOOLS_SERVICE_NAME": "notification-webhook",
-    }.items():
+    environment = _environment(
+        issuer,
+        superoffice_key,
+        tenants_table,
+        kms_key_id,
+        IDEMPOTENCY_TABLE=idempotency,
+        POWERTOOLS_SERVICE_NAME="notification-webhook",
+        **queues,
+    )
+    for key, value in environment.items():
         monkeypatch.setenv(key, value)
     yield load_function_module("notification_webhook")
     # Left behind, these tables stalled later index builds on the same DynamoDB Local
     # past their 30 s wait (tests/integration/local/test_local_table_migration.py).
     dynamodb_client.delete_table(TableName=idempotency)
+
+
+def confirm_module(
+    monkeypatch: pytest.MonkeyPatch,
+    issuer: str,
+    key: SigningKey,
+    tenants_table: DynamoTable,
+    kms_key_id: str,
+    queues: dict[str, str],
+) -> ModuleType:
+    environment = _environment(
+        issuer,
+        key,
+        tenants_table,
+        kms_key_id,
+        POWERTOOLS_SERVICE_NAME="notification-confirm",
+        **queues,
+    )
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return load_function_module("notification_webhook", "confirm")
+
+
+@pytest.fixture
+def confirm(
+    monkeypatch: pytest.MonkeyPatch,
+    aws_services: Any,
+    superoffice: RunningSimulator,
+    superoffice_key: SigningKey,
+    tenants_table: DynamoTable,
+    kms_key_id: str,
+    queues: dict[str, str],
+) -> ModuleType:
+    """NotificationConfirmFunction asking the simulator's state API."""
+    return confirm_module(
+        monkeypatch, superoffice.base_url, superoffice_key, tenants_table, kms_key_id, queues
+    )
+
+
+def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """Received SQS messages as Lambda's SQS event source hands them to a function."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": message["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:notifications",
+                "awsRegion": "eu-west-1",
+            }
+            for message in messages
+        ]
+    }
+
+
+def confirm_queued(module: ModuleType) -> list[str]:
+    """Run the confirm function over what NotificationQueue holds now, as Lambda would:
+    deleting what it handled. The ids of the messages it reported as failed."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    url = module.NOTIFICATION_QUEUE_URL
+    failed: list[str] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=5).get("Messages", [])
+        if not messages:
+            return failed
+        answer = module.lambda_handler(sqs_event(messages), LambdaContext())
+        failures = {item["itemIdentifier"] for item in answer["batchItemFailures"]}
+        failed.extend(failures)
+        for message in messages:
+            if message["MessageId"] not in failures:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            else:
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=600
+                )
 
 
 @pytest.fixture
@@ -71,7 +211,7 @@ def tenants(tenants_table: DynamoTable, kms_client: Any, kms_key_id: str) -> Ten
 
 @pytest.fixture
 def active_tenant(tenants: TenantStore) -> str:
-    ctx = "Cust12345"
+    ctx = CTX
     tenants.begin_install(
         ctx,
         environment="local",
@@ -88,10 +228,10 @@ TokenFactory = Callable[..., str]
 
 
 @pytest.fixture
-def state_token(superoffice_key: SigningKey) -> TokenFactory:
-    def make(ctx: str = "Cust12345", *, iat: float | None = None, **overrides: Any) -> str:
+def state_token(superoffice_key: SigningKey, issuer: str) -> TokenFactory:
+    def make(ctx: str = CTX, *, iat: float | None = None, **overrides: Any) -> str:
         now = time.time() if iat is None else iat
-        claims = {"iss": ISSUER, "iat": int(now), "exp": int(time.time()) + 300, SO + "ctx": ctx}
+        claims = {"iss": issuer, "iat": int(now), "exp": int(time.time()) + 300, SO + "ctx": ctx}
         claims.update(overrides)
         return jwt.encode(
             claims,
@@ -134,13 +274,14 @@ def call(handler: ModuleType, event: dict[str, Any]) -> tuple[int, dict[str, Any
     return result["statusCode"], json.loads(result["body"])
 
 
-def queued(handler: ModuleType) -> list[dict[str, Any]]:
+def queued(handler: ModuleType, queue: str = "SYNC_QUEUE_URL") -> list[dict[str, Any]]:
+    """Drain one of the function's queues (the follow-ups by default)."""
     import boto3
 
-    return drain_queue(boto3.client("sqs"), handler.SYNC_QUEUE_URL)
+    return drain_queue(boto3.client("sqs"), getattr(handler, queue))
 
 
-def notification(change: int, token: str, ctx: str = "Cust12345", **extra: Any) -> bytes:
+def notification(change: int, token: str, ctx: str = CTX, **extra: Any) -> bytes:
     return json.dumps(
         {
             "ChangeType": change,

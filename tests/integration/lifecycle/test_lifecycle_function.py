@@ -1,4 +1,4 @@
-"""NotificationWebhookFunction end to end: verified, deduplicated, ordered, fast, no 500."""
+"""NotificationWebhookFunction end to end: verified, deduplicated, queued, fast, no 5xx."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from superoffice_app.store import TenantStatus, TenantStore
+from superoffice_app.store import TenantStore
 from tests.integration.lifecycle.conftest import (
-    ISSUER,
+    SO,
     TokenFactory,
     call,
     http_event,
@@ -32,89 +32,98 @@ def send(handler: ModuleType, body: bytes, *, base64_body: bool = False) -> tupl
     return call(handler, http_event(TENANT_STATE, body, base64=base64_body))
 
 
-@pytest.mark.parametrize(
-    ("change", "status", "follow_up"),
-    [
-        (0, TenantStatus.UPGRADING, "wait_for_running"),
-        (1, TenantStatus.ACTIVE, "full_resync"),
-        (2, TenantStatus.SUSPENDED, None),
-        (4, TenantStatus.ACTIVE, "purge"),  # purged by the follow-up once confirmed
-        (5, TenantStatus.ACTIVE, "refresh_endpoint"),
-    ],
-)
-def test_each_change_type_from_active(
+def waiting(handler: ModuleType) -> list[dict]:
+    """The notifications queued for confirmation (NotificationQueue), drained."""
+    return queued(handler, "NOTIFICATION_QUEUE_URL")
+
+
+@pytest.mark.parametrize("change", [0, 1, 2, 3, 4, 5])
+def test_a_notification_is_queued_for_confirmation_and_changes_nothing_yet(
     handler: ModuleType,
     tenants: TenantStore,
     active_tenant: str,
     state_token: TokenFactory,
     change: int,
-    status: TenantStatus,
-    follow_up: str | None,
 ) -> None:
-    code, answer = send(handler, notification(change, state_token(), PublicEndpoint="sod3"))
-    assert code == 200
-    assert answer["applied"] is True
-    assert tenants.get(active_tenant).status is status
-    messages = queued(handler)
-    assert [m["follow_up"] for m in messages] == ([follow_up] if follow_up else [])
-    assert tenants.recent_events(active_tenant)[0].kind == "notification_applied"
+    before = tenants.get(active_tenant)
+    issued = int(time.time()) - 3
+    code, answer = send(handler, notification(change, state_token(iat=issued)))
+    assert (code, answer["accepted"]) == (202, True)
+    after = tenants.get(active_tenant)
+    assert (after.status, after.revision) == (before.status, before.revision)
+    (message,) = waiting(handler)
+    assert message["kind"] == "notification"
+    assert (message["ctx"], message["change_type"]) == (active_tenant, change)
+    assert message["issued_at"] == issued
+    assert "Token" not in json.dumps(message)
+    assert queued(handler) == []  # no follow-up before SuperOffice's state API confirms
+    event = tenants.recent_events(active_tenant)[0]
+    assert event.kind == "notification_received"
+    assert event.details["token_id"] == message["token_id"]
 
 
-def test_resume_after_suspend_and_duplicates_are_applied_once(
-    handler: ModuleType, tenants: TenantStore, active_tenant: str, state_token: TokenFactory
+def test_one_token_is_one_notification(
+    handler: ModuleType, active_tenant: str, state_token: TokenFactory
 ) -> None:
-    suspend = notification(2, state_token(iat=time.time() - 20))
-    assert send(handler, suspend)[0] == 200
-    assert send(handler, suspend)[0] == 200  # duplicate
-    resume = notification(3, state_token(iat=time.time() - 10))
-    assert send(handler, resume)[1]["applied"] is True
-    assert tenants.get(active_tenant).status is TenantStatus.ACTIVE
-    assert [m["follow_up"] for m in queued(handler)] == ["sync_soon"]
+    """Finding of issue 11: a captured token replayed with another ChangeType."""
+    token = state_token()
+    first = send(handler, notification(3, token))
+    assert first[0] == 202
+    assert send(handler, notification(3, token)) == first  # SuperOffice delivering again
+    for replay in (notification(2, token), notification(0, token, PublicEndpoint="x")):
+        code, answer = send(handler, replay)
+        assert code == 409
+        assert "already used" in answer["message"]
+    other_tenant = notification(2, token, ctx="Cust99999")
+    assert send(handler, other_tenant)[0] in (401, 409)
+    assert [m["change_type"] for m in waiting(handler)] == [3]
 
 
-def test_late_older_notifications_never_move_a_tenant_backwards(
-    handler: ModuleType, tenants: TenantStore, active_tenant: str, state_token: TokenFactory
+def test_a_body_that_repeats_a_member_is_refused(
+    handler: ModuleType, active_tenant: str, state_token: TokenFactory
 ) -> None:
-    now = time.time()
-    assert send(handler, notification(3, state_token(iat=now - 5)))[0] == 200  # Resume (no-op)
-    late_suspend = send(handler, notification(2, state_token(iat=now - 30)))
-    old_upgrade = send(handler, notification(0, state_token(iat=now - 60)))
-    assert late_suspend == (
-        200,
-        {
-            "applied": False,
-            "reason": "not newer than the last notification applied",
-            "follow_up": None,
-        },
-    )
-    assert old_upgrade[1]["applied"] is False
-    assert tenants.get(active_tenant).status is TenantStatus.ACTIVE
+    body = notification(3, state_token())
+    doubled = body[:-1] + b', "ChangeType": 2}'
+    code, answer = send(handler, doubled)
+    assert code == 400
+    assert "ChangeType" in answer["message"]
+    assert waiting(handler) == []
 
 
-def test_concurrent_deliveries_of_one_notification_apply_once(
-    handler: ModuleType, tenants: TenantStore, active_tenant: str, state_token: TokenFactory
+def test_concurrent_deliveries_of_one_notification_queue_it_once(
+    handler: ModuleType, active_tenant: str, state_token: TokenFactory
 ) -> None:
     body = notification(1, state_token())
     with ThreadPoolExecutor(max_workers=6) as pool:
         codes = [code for code, _ in pool.map(lambda _: send(handler, body), range(6))]
     assert set(codes) <= {200, 202}
-    assert [m["follow_up"] for m in queued(handler)] == ["full_resync"]
+    assert [m["change_type"] for m in waiting(handler)] == [1]
 
 
 @pytest.mark.parametrize(
     "forge",
-    ["other key", "other issuer", "expired", "ctx mismatch", "none", "garbage"],
+    [
+        "other key",
+        "other issuer",
+        "expired",
+        "ctx mismatch",
+        "none",
+        "garbage",
+        "another app's id_token",
+        "a sign-in id_token",
+    ],
 )
 def test_forged_tokens_get_401_and_change_nothing(
     handler: ModuleType,
     tenants: TenantStore,
     active_tenant: str,
     state_token: TokenFactory,
+    issuer: str,
     forge: str,
 ) -> None:
     if forge == "other key":
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        token = jwt.encode({"iss": ISSUER, "exp": int(time.time()) + 300}, key, algorithm="RS256")
+        token = jwt.encode({"iss": issuer, "exp": int(time.time()) + 300}, key, algorithm="RS256")
     elif forge == "other issuer":
         token = state_token(iss="https://sod.superoffice.com")
     elif forge == "expired":
@@ -122,7 +131,12 @@ def test_forged_tokens_get_401_and_change_nothing(
     elif forge == "ctx mismatch":
         token = state_token(ctx="Cust99999")
     elif forge == "none":
-        token = jwt.encode({"iss": ISSUER}, "", algorithm="none")
+        token = jwt.encode({"iss": issuer}, "", algorithm="none")
+    elif forge == "another app's id_token":
+        # Finding of issue 11: SuperID signed it, for another partner's app, no tenant.
+        token = state_token(aud="another-partners-app", **{SO + "ctx": None})
+    elif forge == "a sign-in id_token":
+        token = state_token(aud="local-dev-client", nonce="n-1")
     else:
         token = "not.a.jwt"
     before = tenants.get(active_tenant)
@@ -131,41 +145,51 @@ def test_forged_tokens_get_401_and_change_nothing(
     assert "token" in answer["message"]
     after = tenants.get(active_tenant)
     assert (after.status, after.revision) == (before.status, before.revision)
+    assert waiting(handler) == []
     assert queued(handler) == []
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "base64_body"),
     [
-        b"",
-        b"nope",
-        b"[]",
-        b'{"ChangeType": "2"}',
-        b'{"ChangeType": 2, "ContextIdentifier": "x", "Token": "t"}',
+        (b"", False),
+        (b"nope", False),
+        (b"[]", False),
+        (b'{"ChangeType": "2"}', False),
+        (b'{"ChangeType": 2, "ContextIdentifier": "x", "Token": "t"}', False),
+        (b'{"ChangeType": 2, "ContextIdentifier": "Cust1", "Token": "\xff\xfe"}', True),
+        (b"\xff\xfe{}", True),
+        (b"not base64 at all", False),
     ],
 )
-def test_malformed_bodies_get_400_with_a_message(handler: ModuleType, body: bytes) -> None:
-    code, answer = send(handler, body)
+def test_malformed_bodies_get_400_with_a_message(
+    handler: ModuleType, body: bytes, base64_body: bool
+) -> None:
+    if base64_body:
+        code, answer = send(handler, body, base64_body=True)
+    else:
+        code, answer = send(handler, body)
     assert code == 400
     assert answer["message"]
 
 
 def test_base64_bodies_from_api_gateway_are_accepted(
-    handler: ModuleType, tenants: TenantStore, active_tenant: str, state_token: TokenFactory
+    handler: ModuleType, active_tenant: str, state_token: TokenFactory
 ) -> None:
-    assert send(handler, notification(2, state_token()), base64_body=True)[0] == 200
-    assert tenants.get(active_tenant).status is TenantStatus.SUSPENDED
+    assert send(handler, notification(2, state_token()), base64_body=True)[0] == 202
+    assert [m["change_type"] for m in waiting(handler)] == [2]
 
 
-def test_unknown_types_and_unknown_tenants_are_recorded_and_acknowledged(
+def test_unknown_types_are_recorded_and_unknown_tenants_leave_no_trace(
     handler: ModuleType, tenants: TenantStore, active_tenant: str, state_token: TokenFactory
 ) -> None:
     code, answer = send(handler, notification(42, state_token()))
-    assert (code, answer["applied"]) == (200, False)
-    assert tenants.get(active_tenant).status is TenantStatus.ACTIVE
+    assert (code, answer["accepted"]) == (200, False)
+    assert tenants.recent_events(active_tenant)[0].kind == "notification_ignored"
     code, answer = send(handler, notification(2, state_token("Cust55555"), ctx="Cust55555"))
-    assert (code, answer["applied"]) == (200, False)
-    assert tenants.recent_events("Cust55555")[0].kind == "notification_ignored"
+    assert (code, answer["accepted"]) == (200, False)
+    assert tenants.recent_events("Cust55555") == []
+    assert waiting(handler) == []
 
 
 def signed(body: bytes, secret: str = "hook-secret") -> dict[str, str]:
@@ -222,6 +246,17 @@ def test_forged_or_foreign_webhooks_are_refused(handler: ModuleType, active_tena
     assert queued(handler) == []
 
 
+@pytest.mark.parametrize("tenant", ["cust10001", "%00", "..%2F..%2Fetc", "Cust1 ", "x" * 300])
+def test_a_webhook_path_that_names_no_tenant_is_refused_with_400(
+    handler: ModuleType, tenant: str
+) -> None:
+    """Finding of issue 11: these answered 500."""
+    body = webhook()
+    code, answer = call(handler, http_event(f"/webhooks/crm/{tenant}", body, headers=signed(body)))
+    assert code == 400
+    assert "context identifier" in answer["message"]
+
+
 def test_the_registration_test_event_gets_200(handler: ModuleType, active_tenant: str) -> None:
     body = json.dumps({"EventId": "t-1", "Event": "test", "ContextIdentifier": "Default"}).encode()
     code, _ = call(
@@ -246,6 +281,6 @@ def test_one_warm_instance_serves_notifications_and_webhooks(
         return send(handler, notification(5, state_token(), PublicEndpoint="sod3"))[0]
 
     first, second = (notify, deliver) if notification_first else (deliver, notify)
-    assert first() == 200
-    assert second() == 200
-    assert sorted(m["kind"] for m in queued(handler)) == ["lifecycle", "record"]
+    assert {first(), second()} == {200, 202}
+    assert [m["kind"] for m in queued(handler)] == ["record"]
+    assert [m["kind"] for m in waiting(handler)] == ["notification"]

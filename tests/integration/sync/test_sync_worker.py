@@ -448,20 +448,17 @@ def test_uninstall_removes_the_mirrored_records_and_the_sync_stops(
     assert event.details["mirrored_records_removed"] > 0
 
 
-def test_a_move_refreshes_the_api_base_on_the_profile(
+def test_a_moved_tenant_is_found_through_the_state_api_without_a_notification(
     harness: SyncHarness, control: Control
 ) -> None:
+    """A Move is applied by NotificationConfirmFunction (tests/integration/lifecycle);
+    the worker does not need it: the old host's 421 sends it to the state API."""
     harness.install(CTX)
     control.post(f"/tenants/{CTX}/changes", {"change": "Move", "host": "sod7", "notify": False})
-    outcome = harness.wiring.worker.handle(
-        message({"kind": "lifecycle", "ctx": CTX, "follow_up": "refresh_endpoint"}), budget()
-    )
-    assert outcome.status == "done"
-    profile = harness.tenants.get(CTX)
-    assert profile is not None
-    assert profile.api_base is not None
-    assert "/sod7/" in profile.api_base
-    assert sync(harness).status == "done"  # and the next sync goes to the new host
+    assert sync(harness).status == "done"
+    state_answer = harness.tenants.get(CTX).state_answer
+    assert state_answer is not None
+    assert "/sod7/" in state_answer["Api"]
 
 
 def uninstall(harness: SyncHarness, monkeypatch: pytest.MonkeyPatch, ctx: str = CTX) -> None:

@@ -21,8 +21,8 @@ REQUIRED = {"RECORDS_TABLE": "r", "SYNC_QUEUE_URL": "http://q", "EVENT_BUS_NAME"
         SyncMessage("Cust1", "schedule"),
         SyncMessage("Cust1", "continuation", ("person", "sale"), True),
         RecordMessage("Cust1", "contact", 18, "contact.changed", "e-1"),
-        FollowUpMessage("Cust1", "purge", 4, None),
-        FollowUpMessage("Cust1", "refresh_endpoint", 5, "sod7"),
+        FollowUpMessage("Cust1", "purge", 4),
+        FollowUpMessage("Cust1", "sweep_mirror"),
     ],
 )
 def test_messages_round_trip(message: object) -> None:
@@ -35,7 +35,6 @@ def test_the_notification_webhooks_messages_parse() -> None:
         "ctx": "Cust10001",
         "follow_up": "full_resync",
         "change_type": 1,
-        "public_endpoint": None,
         "queued_at": "2026-11-22T10:00:00+00:00",
     }
     assert parse_message(json.dumps(body)) == FollowUpMessage("Cust10001", "full_resync", 1)
@@ -44,9 +43,11 @@ def test_the_notification_webhooks_messages_parse() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("not json", "not JSON"),
+        ("not json", "not valid JSON"),
         ("[1]", "not a JSON object"),
-        ('{"kind": "sync", "ctx": "Cust 1"}', "no valid ctx"),
+        ('{"kind": "sync", "ctx": "Cust 1"}', "ctx is not a SuperOffice context identifier"),
+        ('{"kind": "sync", "ctx": "Cust1", "ctx": "Cust2"}', "repeats the member 'ctx'"),
+        ('{"kind": "lifecycle", "ctx": "Cust1", "follow_up": "refresh_endpoint"}', "unknown"),
         ('{"kind": "sync", "ctx": "Cust1", "reason": "whim"}', "unknown sync reason"),
         ('{"kind": "sync", "ctx": "Cust1", "entities": "contact"}', "list of names"),
         ('{"kind": "record", "ctx": "Cust1", "entity": "contact", "primary_key": 0}', "positive"),

@@ -361,7 +361,9 @@ def test_validators_raise_only_token_errors(token: Any) -> None:
     with pytest.raises(TokenError):
         SystemUserTokenValidator(superoffice_keys(), clock=clock).validate(token, "1234")
     with pytest.raises(TokenError):
-        StateChangeTokenValidator(ISSUER, superoffice_keys(), clock=clock).validate(token, "Cust1")
+        StateChangeTokenValidator(
+            ISSUER, superoffice_keys(), client_id=CLIENT_ID, clock=clock
+        ).validate(token, "Cust1")
     with pytest.raises(TokenError):
         SessionTokenValidator(APP, superoffice_keys(), clock=clock).validate(token)
 
@@ -475,7 +477,7 @@ def test_system_user_token_ctx_must_match_when_expected() -> None:
 
 
 def state_validator() -> StateChangeTokenValidator:
-    return StateChangeTokenValidator(ISSUER, superoffice_keys(), clock=clock)
+    return StateChangeTokenValidator(ISSUER, superoffice_keys(), client_id=CLIENT_ID, clock=clock)
 
 
 def test_state_change_token_without_ctx_claim() -> None:
@@ -521,6 +523,34 @@ def test_state_change_context_identifier_from_the_body_is_checked(context: Any) 
     token = superoffice_token({"iss": ISSUER, "exp": NOW + 60})
     with pytest.raises(TokenError):
         state_validator().validate(token, context)
+
+
+def test_state_change_token_for_another_app_is_refused() -> None:
+    """Finding of issue 11: an id_token SuperID issued to another partner's app."""
+    other_app = {"iss": ISSUER, "exp": NOW + 60, "aud": "another-partners-client"}
+    with pytest.raises(InvalidAudienceError):
+        state_validator().validate(superoffice_token(other_app), "Cust12345")
+    ours = {"iss": ISSUER, "exp": NOW + 60, "aud": [CLIENT_ID], SO + "ctx": "Cust12345"}
+    assert state_validator().validate(superoffice_token(ours), "Cust12345").ctx_claim
+
+
+def test_state_change_token_from_a_sign_in_is_refused() -> None:
+    sign_in = {"iss": ISSUER, "exp": NOW + 60, "aud": CLIENT_ID, "nonce": "n-1"}
+    with pytest.raises(InvalidClaimError):
+        state_validator().validate(superoffice_token(sign_in), "Cust12345")
+
+
+@pytest.mark.parametrize(
+    ("typ", "accepted"),
+    [("JWT", True), ("application/jwt", True), ("at+jwt", False), ("so-session+jwt", False)],
+)
+def test_state_change_token_type_must_be_a_plain_jwt(typ: str, accepted: bool) -> None:
+    token = superoffice_token({"iss": ISSUER, "exp": NOW + 60}, {"x5t": X5T, "typ": typ})
+    if accepted:
+        assert state_validator().validate(token, "Cust12345").ctx_claim is None
+    else:
+        with pytest.raises(MalformedTokenError):
+            state_validator().validate(token, "Cust12345")
 
 
 # --- session tokens ------------------------------------------------------------------------
@@ -719,9 +749,9 @@ def _cases(ring: SessionKeyRing) -> list[tuple[Any, dict[str, Any]]]:
             so_jwk,
         ),
         (
-            lambda p: StateChangeTokenValidator(ISSUER, p, clock=clock).validate(
-                so({"iss": ISSUER, "exp": NOW + 60}), "Cust1"
-            ),
+            lambda p: StateChangeTokenValidator(
+                ISSUER, p, client_id=CLIENT_ID, clock=clock
+            ).validate(so({"iss": ISSUER, "exp": NOW + 60}), "Cust1"),
             so_jwk,
         ),
         (

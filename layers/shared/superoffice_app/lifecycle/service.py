@@ -1,43 +1,44 @@
-"""Applying customer-state-change notifications and CRM webhooks, fast.
+"""Receiving customer-state-change notifications and CRM webhooks, fast.
 
-A notification is verified, recorded in the tenant's audit trail, applied with a
-conditional write when it is newer than the last one applied, and its follow-up work is
-queued; nothing here calls SuperOffice, so SuperOffice gets its 2xx at once. A webhook is
-verified against the tenant's webhook secrets and queued as a targeted sync.
+A notification is verified (its token), recorded in the tenant's audit trail and queued
+on NotificationQueue, where the confirmer asks SuperOffice's state API before anything
+changes; nothing here calls SuperOffice, so SuperOffice gets its 2xx at once. A webhook
+is verified against the tenant's webhook secrets and queued as a targeted sync.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from superoffice_app.lifecycle.notifications import FollowUp, Notification, plan
+from superoffice_app.lifecycle.messages import NotificationMessage
+from superoffice_app.lifecycle.notifications import Notification
 from superoffice_app.lifecycle.webhooks import WebhookEvent
-from superoffice_app.store import (
-    AppliedNotification,
-    ConflictError,
-    TenantStore,
-    TransitionError,
-)
-from superoffice_app.sync.messages import FollowUpMessage, RecordMessage
+from superoffice_app.store import TenantStore
+from superoffice_app.sync.messages import RecordMessage
 from superoffice_app.tokens import StateChangeTokenValidator
 
-MAX_ATTEMPTS = 5
 WEBHOOK_SECRETS = ("webhook_secret", "webhook_secret_previous")
 
 
-class FollowUpQueue(Protocol):
-    """Where follow-up work goes: ``superoffice_app.sync.queue.SyncQueue`` (SyncQueue)."""
+class MessageQueue(Protocol):
+    """An SQS queue (``superoffice_app.sync.queue.SyncQueue`` serves any queue)."""
 
-    def send(self, message: dict[str, Any]) -> None: ...
+    def send(self, message: Mapping[str, Any], delay_seconds: float = 0) -> None: ...
 
 
 @dataclass(frozen=True)
 class Outcome:
-    applied: bool
+    accepted: bool
     reason: str
-    follow_up: str | None = None
+
+
+def token_fingerprint(token: str) -> str:
+    """A short digest naming a token in the audit trail without holding the token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 class NotificationService:
@@ -45,73 +46,55 @@ class NotificationService:
         self,
         tenants: TenantStore,
         validator: StateChangeTokenValidator,
-        queue: FollowUpQueue,
+        queue: MessageQueue,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._tenants = tenants
         self._validator = validator
         self._queue = queue
+        self._clock = clock
 
-    def handle(self, notification: Notification) -> Outcome:
-        """Apply a notification; raises TokenError when its token does not verify."""
+    def receive(self, notification: Notification) -> Outcome:
+        """Verify and queue a notification; raises TokenError when its token does not verify.
+
+        Nothing about the tenant changes here: the confirmer applies what the state API
+        bears out. Unknown tenants leave no trace (anyone with a SuperOffice-signed token
+        could otherwise write audit items for made-up tenants).
+        """
         claims = self._validator.validate(notification.token, notification.ctx)
         issued_at = claims.issued_at if claims.issued_at is not None else claims.expires_at
         ctx = notification.ctx
-        for _ in range(MAX_ATTEMPTS):
-            profile = self._tenants.get(ctx)
-            last = profile.last_notification if profile else None
-            decided = plan(
-                notification,
-                issued_at=issued_at,
-                status=profile.status if profile else None,
-                last_applied_at=last.at.timestamp() if last else None,
-            )
-            details = {"change_type": notification.change_type, "reason": decided.reason}
-            if not decided.apply or profile is None:
-                self._tenants.append_event(
-                    ctx, "notification_ignored", f"SuperOffice: {notification.type_name}", details
-                )
-                return Outcome(False, decided.reason)
-            applied = AppliedNotification(
-                change_type=notification.change_type,
-                at=datetime.fromtimestamp(issued_at, UTC),
-            )
-            try:
-                if decided.new_status is not None and decided.follow_up is not FollowUp.PURGE:
-                    self._tenants.transition(
-                        ctx,
-                        decided.new_status,
-                        allowed_from={profile.status},
-                        expected_revision=profile.revision,
-                        last_notification=applied,
-                    )
-                else:
-                    # Delete is purged by its follow-up once the state API confirms it;
-                    # BackupRestored and Move change no status here.
-                    self._tenants.update_fields(
-                        ctx, expected_revision=profile.revision, last_notification=applied
-                    )
-            except (ConflictError, TransitionError):
-                continue  # someone else wrote first: read again and decide again
-            follow_up = None
-            if decided.follow_up is not FollowUp.NONE:
-                follow_up = decided.follow_up.name.lower()
-                self._queue.send(
-                    FollowUpMessage(
-                        ctx, follow_up, notification.change_type, notification.public_endpoint
-                    ).to_body()
-                )
+        if self._tenants.get(ctx) is None:
+            return Outcome(False, "the app does not know this tenant")
+        token_id = token_fingerprint(notification.token)
+        details = {"change_type": notification.change_type, "token_id": token_id}
+        summary = f"SuperOffice: {notification.type_name}"
+        if notification.known_type is None:
+            reason = "unknown change type: recorded, nothing changed"
             self._tenants.append_event(
-                ctx,
-                "notification_applied",
-                f"SuperOffice: {notification.type_name}",
-                {**details, "follow_up": follow_up},
+                ctx, "notification_ignored", summary, {**details, "reason": reason}
             )
-            return Outcome(True, decided.reason, follow_up)
-        return Outcome(False, "the tenant kept changing; SuperOffice may send it again")
+            return Outcome(False, reason)
+        message = NotificationMessage(
+            ctx=ctx,
+            change_type=notification.change_type,
+            issued_at=issued_at,
+            received_at=self._clock(),
+            token_id=token_id,
+            version_name=notification.version_name,
+        )
+        self._queue.send(message.to_body())
+        self._tenants.append_event(
+            ctx,
+            "notification_received",
+            f"{summary} (applied once SuperOffice's state API confirms it)",
+            details,
+        )
+        return Outcome(True, "queued until SuperOffice's state API confirms it")
 
 
 class WebhookService:
-    def __init__(self, tenants: TenantStore, queue: FollowUpQueue) -> None:
+    def __init__(self, tenants: TenantStore, queue: MessageQueue) -> None:
         self._tenants = tenants
         self._queue = queue
 
@@ -130,4 +113,4 @@ class WebhookService:
                 event.ctx, event.entity, event.primary_key, event.event, event.event_id
             ).to_body()
         )
-        return Outcome(True, "targeted sync queued", "record")
+        return Outcome(True, "targeted sync queued")

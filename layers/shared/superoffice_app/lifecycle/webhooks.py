@@ -12,12 +12,13 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from superoffice_app.tokens import CTX_PATTERN, Secret
+from superoffice_app.context_ids import is_ctx
+from superoffice_app.strict_json import BadJson, parse_object
+from superoffice_app.tokens import Secret
 
 SIGNATURE_HEADER: Final = "x-superoffice-signature"
 TEST_EVENT: Final = "test"
@@ -38,7 +39,10 @@ def raw_body(body: str | None, *, is_base64: bool) -> bytes:
             return base64.b64decode(body, validate=True)
         except (ValueError, binascii.Error) as error:
             raise BadWebhook("the body is not valid base64") from error
-    return body.encode("utf-8")
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: no bytes were ever sent like that
+        raise BadWebhook("the body is not UTF-8 text") from None
 
 
 def header(headers: Mapping[str, str] | None, name: str) -> str | None:
@@ -87,11 +91,9 @@ def parse_event(raw: bytes, *, path_ctx: str) -> WebhookEvent:
     if len(raw) > MAX_BODY_BYTES:
         raise BadWebhook("the body is too large")
     try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError) as error:
-        raise BadWebhook("the body is not JSON") from error
-    if not isinstance(body, dict):
-        raise BadWebhook("the body is not a JSON object")
+        body = parse_object(raw)
+    except BadJson as error:
+        raise BadWebhook(str(error)) from None
     event_id, event, ctx = body.get("EventId"), body.get("Event"), body.get("ContextIdentifier")
     if not isinstance(event_id, str) or not 0 < len(event_id) <= 128:
         raise BadWebhook("EventId is missing")
@@ -99,7 +101,7 @@ def parse_event(raw: bytes, *, path_ctx: str) -> WebhookEvent:
         raise BadWebhook("Event is missing")
     if ctx not in (path_ctx, REGISTRATION_CONTEXT):
         raise BadWebhook("ContextIdentifier is not this URL's tenant")
-    if not CTX_PATTERN.fullmatch(path_ctx):
+    if not is_ctx(path_ctx):
         raise BadWebhook("the URL's tenant is not a context identifier")
     entity, primary_key = body.get("Entity"), body.get("PrimaryKey")
     changed_by, values = body.get("ChangedByAssociateId"), body.get("FieldValues") or {}

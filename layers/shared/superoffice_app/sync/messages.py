@@ -6,19 +6,20 @@
 - ``{"kind": "record", "ctx", "entity", "primary_key", "event", "event_id"}``: a CRM
   webhook said one record changed (queued by the notification webhook);
 - ``{"kind": "lifecycle", "ctx", "follow_up", ...}``: follow-up work of a customer-state
-  notification (``wait_for_running``, ``full_resync``, ``sync_soon``, ``purge``,
-  ``refresh_endpoint``); each confirms with the state API before acting. And
+  notification, queued once the state API confirmed it (``wait_for_running``,
+  ``full_resync``, ``sync_soon``, ``purge``); each asks the state API again before
+  acting. And
   ``sweep_mirror``, queued by an uninstall a few minutes ahead: remove mirrored records
   a sync still under way wrote after the purge, if the tenant is still uninstalled.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Final
 
-from superoffice_app.tokens import CTX_PATTERN
+from superoffice_app.context_ids import BadContextIdentifier, parse_ctx
+from superoffice_app.strict_json import BadJson, parse_object
 
 __all__ = [
     "FOLLOW_UPS",
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 FOLLOW_UPS: Final = frozenset(
-    {"wait_for_running", "full_resync", "sync_soon", "purge", "refresh_endpoint", "sweep_mirror"}
+    {"wait_for_running", "full_resync", "sync_soon", "purge", "sweep_mirror"}
 )
 _REASONS: Final = frozenset(
     {"schedule", "continuation", "install", "resume", "full_resync", "manual"}
@@ -81,7 +82,6 @@ class FollowUpMessage:
     ctx: str
     follow_up: str
     change_type: int | None = None
-    public_endpoint: str | None = None
 
     def to_body(self) -> dict[str, Any]:
         return {
@@ -89,7 +89,6 @@ class FollowUpMessage:
             "ctx": self.ctx,
             "follow_up": self.follow_up,
             "change_type": self.change_type,
-            "public_endpoint": self.public_endpoint,
         }
 
 
@@ -98,14 +97,10 @@ Message = SyncMessage | RecordMessage | FollowUpMessage
 
 def parse_message(body: str) -> Message:
     try:
-        data = json.loads(body)
-    except (TypeError, ValueError):
-        raise BadMessage("the message body is not JSON") from None
-    if not isinstance(data, dict):
-        raise BadMessage("the message body is not a JSON object")
-    ctx = data.get("ctx")
-    if not isinstance(ctx, str) or CTX_PATTERN.fullmatch(ctx) is None:
-        raise BadMessage("the message has no valid ctx")
+        data = parse_object(body, "the message body")
+        ctx = parse_ctx(data.get("ctx"), "the message's ctx")
+    except (BadJson, BadContextIdentifier) as error:
+        raise BadMessage(str(error)) from None
     kind = data.get("kind")
     if kind == "sync":
         reason = data.get("reason", "schedule")
@@ -140,12 +135,9 @@ def parse_message(body: str) -> Message:
         if follow_up not in FOLLOW_UPS:
             raise BadMessage(f"unknown follow-up {follow_up!r}")
         change_type = data.get("change_type")
-        return FollowUpMessage(
-            ctx,
-            str(follow_up),
-            change_type if isinstance(change_type, int) else None,
-            _optional_text(data, "public_endpoint"),
-        )
+        if isinstance(change_type, bool) or not isinstance(change_type, int):
+            change_type = None
+        return FollowUpMessage(ctx, str(follow_up), change_type)
     raise BadMessage(f"unknown message kind {kind!r}")
 
 

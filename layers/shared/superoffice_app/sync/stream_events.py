@@ -15,13 +15,14 @@ stream delivers their REMOVEs the mark is there.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from superoffice_app.context_ids import is_ctx
 from superoffice_app.store.models import TenantProfile
 from superoffice_app.store.statuses import PURGED_STATUSES
+from superoffice_app.strict_json import loads_strict
 
 from .cursor import parse_so_datetime
 from .mirror import MirrorChange, MirrorRecord
@@ -74,14 +75,14 @@ def change_from_stream_record(record: Mapping[str, Any]) -> TenantChange | None:
 def _record(image: Mapping[str, Any]) -> tuple[str, str, MirrorRecord]:
     pk = _string(image, "PK")
     ctx, separator, entity = pk.rpartition("#")
-    if not separator or not ctx or not entity:
-        raise UnreadableRecord(f"PK {pk!r} is not '{{ctx}}#{{entity}}'")
+    if not separator or not is_ctx(ctx) or not entity:
+        raise UnreadableRecord(f"PK {pk[:80]!r} is not '{{ctx}}#{{entity}}'")
     key_text = image.get("SK", {}).get("N") if isinstance(image.get("SK"), Mapping) else None
     if not isinstance(key_text, str) or not key_text.isdigit():
         raise UnreadableRecord(f"{pk}: SK is not a primary key number")
     try:
         updated = parse_so_datetime(_string(image, "updated"))
-        fields = json.loads(_string(image, "fields"))
+        fields = loads_strict(_string(image, "fields"))
     except ValueError as error:
         raise UnreadableRecord(f"{pk}/{key_text}: {error}") from None
     if not isinstance(fields, dict):

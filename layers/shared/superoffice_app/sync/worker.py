@@ -317,19 +317,6 @@ class SyncWorker:
             return self._with_lease(message, budget, lambda: self._purge(ctx))
         if state is None:
             return Outcome("lifecycle", ctx, "skipped", "the state API does not know the tenant")
-        if follow_up == "refresh_endpoint":
-            try:
-                self._tenants.update_fields(
-                    ctx,
-                    api_base=state.api or profile.api_base,
-                    endpoint=state.endpoint or profile.endpoint,
-                )
-            except StoreError:
-                return Outcome("lifecycle", ctx, "skipped", "the tenant moved on meanwhile")
-            self._tenants.append_event(
-                ctx, "endpoint_refreshed", f"Tenant moved: API base now {state.api}"
-            )
-            return Outcome("lifecycle", ctx, "done", f"API base {state.api}")
         if not state.is_running:
             return Outcome("lifecycle", ctx, "skipped", f"SuperOffice says {state.state}")
         if follow_up == "wait_for_running" and profile.status is TenantStatus.UPGRADING:

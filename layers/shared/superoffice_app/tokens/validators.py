@@ -289,8 +289,14 @@ class SystemUserTokenValidator:
 class StateChangeTokenValidator:
     """The ``Token`` of a customer-state-change notification (protocol notes, section 5).
 
-    Its claims are not documented: a good RS256 signature, this environment's issuer, an
-    unexpired token, and a ctx claim (if any) equal to the notification's tenant.
+    Its claims are not documented, so the token is bound as tightly as what it carries
+    allows, without refusing a genuine one for a claim it lacks: a good RS256 signature,
+    this environment's issuer, an unexpired token; a tenant claim, if any, equal to the
+    notification's tenant; an audience, if any, naming this app (an id_token SuperID
+    issued to another partner's app is not a notification for us); a ``typ``, if any,
+    of a plain JWT; and no ``nonce`` (that is an interactive sign-in's id_token, minted
+    for a browser, not a notification SuperOffice sends). Even a token that passes only
+    makes the notification a hint: the state API decides what changes.
     """
 
     def __init__(
@@ -298,11 +304,13 @@ class StateChangeTokenValidator:
         issuer: str,
         keys: KeyProvider,
         *,
+        client_id: str,
         leeway: float = 60,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._leeway = _check_settings(leeway, issuer=issuer)
+        self._leeway = _check_settings(leeway, issuer=issuer, client_id=client_id)
         self._issuer = issuer
+        self._client_id = client_id
         self._keys = keys
         self._clock = clock
 
@@ -319,8 +327,12 @@ class StateChangeTokenValidator:
             raise InvalidClaimError("ContextIdentifier is not a context identifier")
         check_ctx(context_identifier, "ContextIdentifier")
         header, claims = _verify(self._keys, token, _SUPEROFFICE_ALGORITHMS)
-        _refuse_session_type(header)
+        _require_plain_jwt_type(header)
         check_issuer(claims, self._issuer)
+        if claims.get("aud") is not None:
+            check_audience(claims, self._client_id, check_azp=True)
+        if "nonce" in claims:
+            raise InvalidClaimError("a sign-in token is not a notification token")
         expires_at, issued_at = check_times(
             claims,
             now=self._clock(),
@@ -345,6 +357,17 @@ class StateChangeTokenValidator:
 
     def __repr__(self) -> str:
         return f"StateChangeTokenValidator(issuer={self._issuer!r})"
+
+
+def _require_plain_jwt_type(header: Header) -> None:
+    """A ``typ`` header, when present, must say JWT (RFC 7519 section 5.1)."""
+    typ = header.get("typ")
+    if typ is None:
+        return
+    if not isinstance(typ, str):
+        raise MalformedTokenError("header typ is not a string")
+    if typ.lower().removeprefix("application/") != "jwt":
+        raise MalformedTokenError("the token is not a plain JWT")
 
 
 class SessionTokenValidator:
