@@ -15,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from superoffice_app.store import TenantStore
+from tests.conftest import LambdaContext, load_function_module
 from tests.integration.lifecycle.conftest import (
     SO,
     TokenFactory,
@@ -30,6 +31,11 @@ TENANT_STATE = "/notifications/tenant-state"
 
 def send(handler: ModuleType, body: bytes, *, base64_body: bool = False) -> tuple[int, dict]:
     return call(handler, http_event(TENANT_STATE, body, base64=base64_body))
+
+
+def call_headers(handler: ModuleType, body: bytes) -> dict[str, str]:
+    result = handler.lambda_handler(http_event(TENANT_STATE, body), LambdaContext())
+    return dict(result.get("headers") or {})
 
 
 def waiting(handler: ModuleType) -> list[dict]:
@@ -284,3 +290,24 @@ def test_one_warm_instance_serves_notifications_and_webhooks(
     assert {first(), second()} == {200, 202}
     assert [m["kind"] for m in queued(handler)] == ["record"]
     assert [m["kind"] for m in waiting(handler)] == ["notification"]
+
+
+@pytest.mark.parametrize("service", ["DYNAMODB", "SQS"])
+def test_an_outage_is_503_with_retry_after_and_the_next_delivery_works(
+    monkeypatch: pytest.MonkeyPatch,
+    handler: ModuleType,
+    active_tenant: str,
+    state_token: TokenFactory,
+    service: str,
+) -> None:
+    """SuperOffice delivers again on a 5xx: an outage must not be a 500, nor lose it."""
+    body = notification(3, state_token())
+    monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", "http://127.0.0.1:9")
+    cut_off = load_function_module("notification_webhook")
+    code, answer = send(cut_off, body)
+    assert code == 503
+    assert "temporarily unavailable" in answer["message"]
+    assert "Retry-After" in call_headers(cut_off, body)
+    monkeypatch.undo()
+    assert send(handler, body)[0] == 202
+    assert [m["change_type"] for m in waiting(handler)] == [3]
