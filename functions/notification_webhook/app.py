@@ -58,13 +58,14 @@ SYNC_QUEUE_URL = _setting("SYNC_QUEUE_URL")
 NOTIFICATION_QUEUE_URL = _setting("NOTIFICATION_QUEUE_URL")
 APP_KEY_ID = _setting("APP_KEY_ID")
 
-import boto3  # noqa: E402 - after the settings, so a misconfiguration fails before imports
+from superoffice_app.aws_clients import client  # noqa: E402 - after the settings
 
+_dynamodb = client("dynamodb")
 _tenants = TenantStore(
-    DynamoTable(client=boto3.client("dynamodb"), name=TENANTS_TABLE),
-    SecretBox(boto3.client("kms"), APP_KEY_ID),
+    DynamoTable(client=_dynamodb, name=TENANTS_TABLE),
+    SecretBox(client("kms"), APP_KEY_ID),
 )
-_sqs = boto3.client("sqs")
+_sqs = client("sqs")
 _environment = CONFIG.environment
 NOTIFICATIONS = NotificationService(
     _tenants,
@@ -80,8 +81,13 @@ WEBHOOKS = WebhookService(_tenants, SyncQueue(_sqs, SYNC_QUEUE_URL))
 # One persistence layer per idempotent function: Powertools configures a layer once,
 # with the first config it sees, so a shared one would apply the notification's key
 # fields to webhook events (or the reverse) on a warm instance.
-_notification_persistence = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE)
-_webhook_persistence = DynamoDBPersistenceLayer(table_name=IDEMPOTENCY_TABLE)
+# Both share the function's DynamoDB client (short timeouts: aws_clients).
+_notification_persistence = DynamoDBPersistenceLayer(
+    table_name=IDEMPOTENCY_TABLE, boto3_client=_dynamodb
+)
+_webhook_persistence = DynamoDBPersistenceLayer(
+    table_name=IDEMPOTENCY_TABLE, boto3_client=_dynamodb
+)
 # One token, one notification: the token alone is the key, so a token captured and
 # replayed with another ChangeType or tenant is the same notification, and payload
 # validation refuses it (409) instead of answering with the first one's result. The

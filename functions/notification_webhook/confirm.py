@@ -45,13 +45,13 @@ APP_KEY_ID = _setting("APP_KEY_ID")
 SYNC_QUEUE_URL = _setting("SYNC_QUEUE_URL")
 NOTIFICATION_QUEUE_URL = _setting("NOTIFICATION_QUEUE_URL")
 
-import boto3  # noqa: E402 - after the settings, so a misconfiguration fails before imports
+from superoffice_app.aws_clients import client  # noqa: E402 - after the settings
 
 _tenants = TenantStore(
-    DynamoTable(client=boto3.client("dynamodb"), name=TENANTS_TABLE),
-    SecretBox(boto3.client("kms"), APP_KEY_ID),  # never called: no secret is read here
+    DynamoTable(client=client("dynamodb"), name=TENANTS_TABLE),
+    SecretBox(client("kms"), APP_KEY_ID),  # never called: no secret is read here
 )
-_sqs = boto3.client("sqs")
+_sqs = client("sqs")
 CONFIRMER = NotificationConfirmer(
     _tenants,
     StateApiClient(
