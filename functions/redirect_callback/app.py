@@ -3,6 +3,8 @@
 Thin: each route parses its request, calls the layer's onboarding services and shapes
 the page. Every failure is a `Problem` rendered with what happened, what to do and a
 correlation id; an unexpected error is logged (without secrets) and shown the same way.
+Malformed input is a 4xx (forms are read by `web.forms`, the tenant in the path is checked
+by one middleware), an outage of DynamoDB, KMS or Secrets Manager a 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -13,27 +15,41 @@ import json
 import traceback
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from superoffice_app.app_secrets import AppSecretError
 from superoffice_app.config import load_config
+from superoffice_app.context_ids import BadContextIdentifier, is_ctx, parse_ctx
 from superoffice_app.cookies import SESSION_COOKIE_NAME, CookieError, find_cookie
 from superoffice_app.onboarding.management import item_row, tenant_view
 from superoffice_app.onboarding.recorder import to_stored
-from superoffice_app.onboarding.signin import LOGIN_COOKIE_NAME, LOGIN_COOKIE_SECONDS
+from superoffice_app.onboarding.signin import (
+    LOGIN_COOKIE_NAME,
+    LOGIN_COOKIE_SECONDS,
+    LoginPurpose,
+)
 from superoffice_app.onboarding.wiring import Onboarding, load_onboarding_settings
-from superoffice_app.store import LoginPurpose
-from superoffice_app.tokens import CTX_PATTERN, TokenError
+from superoffice_app.outages import outage_cause
+from superoffice_app.store import (
+    ConflictError,
+    StoreError,
+    TenantNotFoundError,
+    TenantStatusError,
+)
+from superoffice_app.tokens import TokenError
 from superoffice_app.web import pages, problems
+from superoffice_app.web.forms import BadForm, parse_form
 from superoffice_app.web.html import set_app_name
 from superoffice_app.web.problems import Problem
 
 SESSION_SECONDS = 3600
-MAX_FORM_BYTES = 16 * 1024
+# Routes whose answers are JSON whatever the request accepts, their errors included.
+JSON_PATH_PREFIXES = ("/api/", "/.well-known/")
 
 logger = Logger()
 app = APIGatewayHttpResolver()
@@ -46,6 +62,24 @@ SYNC_ACTIONS = {"pause": True, "resume": False}  # the form's action -> sync_pau
 # -- helpers ---------------------------------------------------------------------------
 
 
+def _tenant_in_address(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Any:
+    """Every `<ctx>` route: the tenant in the path is a context identifier, or 400.
+
+    Checked here, once, before any route code (and the authorizer's context check) sees
+    it. The value is the one Powertools hands the route function (from the raw path).
+    """
+    ctx = resolver.context.get("_route_args", {}).get("ctx")
+    if ctx is not None:
+        try:
+            parse_ctx(ctx, "the tenant in the address")
+        except BadContextIdentifier as error:
+            raise problems.bad_tenant_in_address() from error
+    return next_middleware(resolver)
+
+
+app.use(middlewares=[_tenant_in_address])
+
+
 def _correlation_id() -> str:
     context = app.current_event.request_context
     return context.request_id or app.lambda_context.aws_request_id
@@ -53,6 +87,8 @@ def _correlation_id() -> str:
 
 def _wants_json() -> bool:
     event = app.current_event
+    if event.path.startswith(JSON_PATH_PREFIXES):
+        return True
     if (event.query_string_parameters or {}).get("format") == "json":
         return True
     return "application/json" in (event.headers or {}).get("accept", "")
@@ -106,10 +142,11 @@ def _request_cookie(name: str) -> str | None:
 
 
 def _form() -> dict[str, str]:
-    body = app.current_event.decoded_body or ""
-    if len(body) > MAX_FORM_BYTES:
-        raise problems.bad_request("The form is too large.")
-    return dict(parse_qsl(body, keep_blank_values=True))
+    event = app.current_event
+    try:
+        return parse_form(event.body, is_base64=event.is_base64_encoded)
+    except BadForm as error:
+        raise problems.bad_request(str(error)) from error
 
 
 def _authorized_ctx(ctx: str) -> dict[str, Any]:
@@ -129,14 +166,23 @@ def _authorized_ctx(ctx: str) -> dict[str, Any]:
 
 def _csrf_token(session_token: str) -> str:
     # Only this browser has the HttpOnly session cookie, so only its pages can know this.
-    return hashlib.sha256(b"csrf:" + session_token.encode()).hexdigest()
+    # surrogatepass: a cookie is whatever the request carried, and must not raise here.
+    return hashlib.sha256(b"csrf:" + session_token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _csrf_matches(sent: str, session_token: str) -> bool:
+    # compare_digest takes str of ASCII only (TypeError otherwise): compare bytes, and a
+    # token that is not ASCII is not ours anyway.
+    return sent.isascii() and hmac.compare_digest(
+        sent.encode("ascii"), _csrf_token(session_token).encode("ascii")
+    )
 
 
 def _check_csrf() -> str:
     """The form's csrf_token must be the one derived from this browser's session cookie."""
     session = _request_cookie(SESSION_COOKIE_NAME)
     sent = _form().get("csrf_token", "")
-    if session is None or not hmac.compare_digest(sent, _csrf_token(session)):
+    if session is None or not _csrf_matches(sent, session):
         raise problems.csrf_failed()
     return session
 
@@ -233,7 +279,7 @@ def contact_panel() -> Response[str]:
     """
     ctx = app.current_event.get_query_string_value("ctx") or ""
     contact = app.current_event.get_query_string_value("contact_id") or ""
-    view = tenant_view(ONBOARDING.tenants, ctx, events=0) if CTX_PATTERN.fullmatch(ctx) else None
+    view = tenant_view(ONBOARDING.tenants, ctx, events=0) if is_ctx(ctx) else None
     response = _html(pages.contact_panel_page(view, contact_id=contact[:12]))
     # Shown in SuperOffice's frame: allow exactly the environment's SuperOffice hosts.
     response.headers.pop("X-Frame-Options", None)
@@ -374,8 +420,22 @@ def problem(error: Problem) -> Response[str]:
     correlation_id = _correlation_id()
     logger.warning("request refused", extra={"problem": error.title, "status": error.status})
     if _wants_json():
-        return _json(error.as_json(correlation_id), error.status)
-    return _html(error.render(correlation_id), error.status)
+        response = _json(error.as_json(correlation_id), error.status)
+    else:
+        response = _html(error.render(correlation_id), error.status)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@app.exception_handler(StoreError)
+def store_refused(error: StoreError) -> Response[str]:
+    """A refusal of the tenant store that no route expected: a race, not a server fault."""
+    if isinstance(error, TenantNotFoundError):
+        return problem(problems.unknown_tenant(error.ctx))
+    if isinstance(error, ConflictError | TenantStatusError):
+        return problem(problems.tenant_changed_meanwhile())
+    return unexpected(error)
 
 
 @app.not_found
@@ -393,6 +453,19 @@ def not_found(_: Exception) -> Response[str]:
 
 @app.exception_handler(Exception)
 def unexpected(error: Exception) -> Response[str]:
+    outage = outage_cause(error)
+    if outage is not None:
+        # DynamoDB, KMS or Secrets Manager unreachable, slow or throttling: temporary,
+        # and said so (503, Retry-After), never a 500 or an answer built on a failed read.
+        logger.warning(
+            "dependency unavailable",
+            extra={
+                "error_type": type(outage).__name__,
+                "service": getattr(outage, "service", None),
+                "operation": getattr(outage, "operation_name", None),
+            },
+        )
+        return problem(problems.temporarily_unavailable())
     # Type and code location only: an exception's message could carry request data.
     frames = traceback.extract_tb(error.__traceback__)[-3:]
     logger.error(

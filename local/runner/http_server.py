@@ -16,7 +16,7 @@ from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from typing import Any, Final
 
-from local.http_handler import DispatchingHandler
+from local.http_handler import MAX_BODY_BYTES, DispatchingHandler
 from local.runner.http_exchange import HttpRequest, HttpResponse
 
 HEALTH_PATH: Final = "/_local/health"
@@ -73,7 +73,7 @@ class _Handler(DispatchingHandler):
         started = time.perf_counter()
         body = self._read_body()
         if body is None:
-            response = HttpResponse.message(413, "Request Entity Too Large")
+            response = self._unreadable_body()
             self.close_connection = True
         elif self.path.split("?", 1)[0] == HEALTH_PATH and self.command == "GET":
             payload = json.dumps(self.server.health(), indent=2).encode()
@@ -94,6 +94,15 @@ class _Handler(DispatchingHandler):
         elapsed = (time.perf_counter() - started) * 1000
         self.server.log(f"{self.command} {self.path} {response.status} {elapsed:.0f}ms")
         self._send(response)
+
+    def _unreadable_body(self) -> HttpResponse:
+        """Why `_read_body` gave up, in API Gateway's words (always a 4xx)."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return HttpResponse.message(411, "Length Required")
+        length = self._declared_length()
+        if length is not None and length > MAX_BODY_BYTES:
+            return HttpResponse.message(413, "Request Entity Too Large")
+        return HttpResponse.message(400, "Bad Request")
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)

@@ -94,7 +94,8 @@ class RouteTable:
 
     def match(self, method: str, path: str) -> RouteMatch | None:
         for route in self.routes:
-            if route.method not in ("ANY", method.upper()):
+            # Methods are case-sensitive (RFC 9110): `get` is no route's GET, as on AWS.
+            if route.method not in ("ANY", method):
                 continue
             parameters = route.match(path)
             if parameters is not None:

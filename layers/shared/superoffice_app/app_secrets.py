@@ -2,14 +2,16 @@
 
 They live in Secrets Manager, one secret each, named by the deployment's settings, and are
 read through Powertools parameters with caching, so a warm function does not call Secrets
-Manager per request while a rotated secret is picked up within `max_age` seconds.
+Manager per request while a rotated secret is picked up within `max_age` seconds. A read
+that fails because Secrets Manager is unreachable or slow raises `AppSecretError` caused
+by botocore's error: `outages.is_outage` says so, and pages answer 503, not 500.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from superoffice_app.tokens import Secret, SessionKeyRing
 
@@ -30,21 +32,39 @@ class SecretNames:
     session_keys: str
 
 
-def _powertools_fetch(name: str) -> str:
-    from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 - imports boto3
+class _PowertoolsFetch:
+    """Powertools' cached secrets, through a client with the app's short timeouts.
 
-    value = parameters.get_secret(name, max_age=CACHE_SECONDS)
-    if not isinstance(value, str):
-        raise AppSecretError(f"secret {name} is not a string secret")
-    return value
+    The provider (and its boto3 client) is made on the first read: a function that never
+    reads a secret never imports boto3. A Secrets Manager that does not answer fails the
+    read within seconds (``aws_clients``); the error keeps botocore's as its cause, so
+    ``outages.is_outage`` tells it from a missing secret.
+    """
+
+    def __init__(self) -> None:
+        self._provider: Any = None
+
+    def __call__(self, name: str) -> str:
+        if self._provider is None:
+            from aws_lambda_powertools.utilities.parameters import (  # noqa: PLC0415 - boto3
+                SecretsProvider,
+            )
+
+            from superoffice_app import aws_clients  # noqa: PLC0415
+
+            self._provider = SecretsProvider(boto_config=aws_clients.config("secretsmanager"))
+        value = self._provider.get(name, max_age=CACHE_SECONDS)
+        if not isinstance(value, str):
+            raise AppSecretError(f"secret {name} is not a string secret")
+        return value
 
 
 class AppSecrets:
     """Typed access to the app's secrets; each parsed once per cached value."""
 
-    def __init__(self, names: SecretNames, fetch: Callable[[str], str] = _powertools_fetch) -> None:
+    def __init__(self, names: SecretNames, fetch: Callable[[str], str] | None = None) -> None:
         self._names = names
-        self._fetch = fetch
+        self._fetch = fetch if fetch is not None else _PowertoolsFetch()
         self._parsed_key: tuple[str, RSAPrivateKey] | None = None
         self._parsed_ring: tuple[str, SessionKeyRing] | None = None
 

@@ -34,6 +34,7 @@ from superoffice_app.tokens import (
 from tests.conftest import load_function_module
 from tests.integration.conftest import unique_table_name
 from tests.integration.onboarding.app_gateway import AppGateway
+from tests.integration.onboarding.http_api import HttpApi
 from tests.integration.onboarding.onboarding_browser import Browser
 
 
@@ -158,6 +159,9 @@ def webhook_function(
     )["IdempotencyTable"]
     monkeypatch.setenv("IDEMPOTENCY_TABLE", idempotency)
     monkeypatch.setenv("SYNC_QUEUE_URL", sync_queue_url)
+    # The notification route's queue; these tests send CRM webhooks only (NotificationQueue
+    # is tests/integration/lifecycle's), so the sync queue stands in for it.
+    monkeypatch.setenv("NOTIFICATION_QUEUE_URL", sync_queue_url)
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "notification-webhook")
     function = load_function_module("notification_webhook")
     app_gateway.serve(function)
@@ -192,3 +196,58 @@ def browser(
     open_browser = Browser(handler, authorizer, simulator.base_url)
     yield open_browser
     open_browser.close()
+
+
+# -- RedirectCallbackFunction and its authorizer over real HTTP (http_api.HttpApi) ----------
+
+
+@pytest.fixture
+def http_api() -> Iterator[HttpApi]:
+    served = HttpApi()
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+@pytest.fixture
+def http_api_settings(
+    monkeypatch: pytest.MonkeyPatch,
+    aws_services: Any,
+    tenants_table: DynamoTable,
+    kms_key_id: str,
+    simulator: RunningSimulator,
+    app_credentials: AppCredentials,
+    session_ring: SessionKeyRing,
+    http_api: HttpApi,
+) -> dict[str, str]:
+    """Both functions' settings, in the environment: the app's base URL is `http_api`'s.
+
+    The secrets are in moto; a test may point an AWS endpoint elsewhere before it loads a
+    function (clients are made on first use, from the environment of that moment).
+    """
+    import boto3
+
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    secrets = boto3.client("secretsmanager")
+    settings = {
+        "SUPEROFFICE_ENVIRONMENT": "local",
+        "SUPEROFFICE_LOCAL_BASE_URL": simulator.base_url,
+        "SUPEROFFICE_CLIENT_ID": defaults.LOCAL_CLIENT_ID,
+        "APP_BASE_URL": http_api.base_url,
+        "TENANTS_TABLE": tenants_table.name,
+        "APP_KEY_ID": kms_key_id,
+        "POWERTOOLS_SERVICE_NAME": "redirect-callback",
+    }
+    for setting, (name, value) in {
+        "CLIENT_SECRET_NAME": (f"{prefix}/client-secret", app_credentials.client_secret),
+        "PRIVATE_KEY_SECRET_NAME": (f"{prefix}/private-key", app_credentials.private_key_xml),
+        "SESSION_KEY_SECRET_NAME": (f"{prefix}/session-keys", session_ring.to_json()),
+    }.items():
+        secrets.create_secret(Name=name, SecretString=value)
+        settings[setting] = name
+    for name in ("SYNC_QUEUE_URL", "RECORDS_TABLE"):
+        monkeypatch.delenv(name, raising=False)
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    return settings

@@ -74,8 +74,9 @@ def test_install_redirects_to_superid_with_pkce_state_and_tenant(
     assert query["code_challenge_method"] == ["S256"]
     assert query["acr_values"] == ["tenant:Cust10001"]
     assert query["redirect_uri"] == [f"{app_base_url}/callback"]
-    assert "__Host-so_login" in browser.cookies
-    assert browser.cookies["__Host-so_login"] == query["state"][0]
+    # The state travels sealed in the cookie, never in clear (test_onboarding_signin_cookie).
+    assert browser.cookies["__Host-so_login"].startswith("v1.")
+    assert query["state"][0] not in browser.cookies["__Host-so_login"]
 
 
 def test_happy_path_installs_provisions_and_shows_the_management_page(

@@ -16,7 +16,6 @@ import pytest
 from superoffice_app.store import (
     DynamoTable,
     Installer,
-    LoginStore,
     SecretBox,
     TenantProfile,
     TenantStore,
@@ -49,11 +48,6 @@ def secret_box(kms_client: Any, store_kms_key_id: str) -> SecretBox:
 @pytest.fixture
 def store(tenants_table: DynamoTable, secret_box: SecretBox, clock: FakeClock) -> TenantStore:
     return TenantStore(tenants_table, secret_box, clock=clock)
-
-
-@pytest.fixture
-def logins(tenants_table: DynamoTable, clock: FakeClock) -> LoginStore:
-    return LoginStore(tenants_table, clock)
 
 
 Install = Callable[..., TenantProfile]

@@ -78,7 +78,6 @@ def test_active_running_unpaused_tenants_are_queued_once_each(harness: SyncHarne
             "ctx": "Cust40004",
             "follow_up": "wait_for_running",
             "change_type": None,
-            "public_endpoint": None,
         }
     ]
     assert report.skipped_paused == 1

@@ -491,7 +491,6 @@ def test_an_uninstall_sweeps_the_mirror_again_after_a_late_sync_write(
                 "ctx": CTX,
                 "follow_up": "sweep_mirror",
                 "change_type": None,
-                "public_endpoint": None,
             },
             300,
         )

@@ -30,6 +30,7 @@ def test_path_parameters_are_extracted_and_decoded() -> None:
         ("GET", "/tenants/Cust10001/extra"),  # too long
         ("GET", "/install/"),  # trailing slash is another path
         ("HEAD", "/install"),  # HTTP APIs do not map HEAD to GET
+        ("get", "/install"),  # methods are case-sensitive (issue 11's fuzz run)
     ],
 )
 def test_no_match_is_none(method: str, path: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from superoffice_app.outages import DependencyUnavailable, is_outage
 from superoffice_app.store import SecretBox, SecretBoxError
 from superoffice_app.store.secret_box import MAX_SECRET_BYTES
 from superoffice_app.tokens.secret import Secret
@@ -86,3 +87,25 @@ def test_sizes_and_empties_are_refused_before_kms() -> None:
 
 def test_the_repr_names_the_key_only() -> None:
     assert repr(SecretBox(RecordingKms(), "alias/app")) == "SecretBox(key_id='alias/app')"
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ClientError("ThrottlingException", "Rate exceeded"),
+        ClientError("KMSInternalException", "internal"),
+        TimeoutError("read timed out"),
+        ConnectionRefusedError("refused"),
+    ],
+    ids=["throttled", "kms-internal", "timeout", "refused"],
+)
+def test_kms_unreachable_is_an_outage_not_a_refusal(failure: Exception) -> None:
+    """A page must answer 503 "temporary", not treat the secret as refused or missing."""
+    box = SecretBox(RecordingKms(failure=failure), "key")
+    with pytest.raises(DependencyUnavailable) as unavailable:
+        box.open("Cust1", "ticket", b"x")
+    assert unavailable.value.service == "KMS"
+    assert is_outage(unavailable.value)
+    assert unavailable.value.__context__ is None  # nothing of the request rides along
+    with pytest.raises(DependencyUnavailable):
+        box.seal("Cust1", "ticket", PLAINTEXT)

@@ -488,3 +488,75 @@ def test_default_fetch_refuses_an_unreachable_server() -> None:
 
 def test_fetch_errors_are_token_errors() -> None:
     assert issubclass(KeySetError, TokenError)
+
+
+# --- RemoteKeySet: refreshed when old, kept while downloads fail, dropped when too old ---
+
+
+def aging(document: Any) -> tuple[RemoteKeySet, FakeFetch, FakeClock]:
+    fetch, clock = FakeFetch(document), FakeClock()
+    provider = RemoteKeySet(
+        "https://app.example.com/.well-known/jwks.json",
+        KeySet(),
+        fetch=fetch,
+        clock=clock,
+        refresh_after_seconds=300,
+        max_stale_seconds=3600,
+    )
+    return provider, fetch, clock
+
+
+def test_old_keys_are_downloaded_again_so_a_withdrawn_key_stops_verifying() -> None:
+    provider, fetch, clock = aging(jwks(public_jwk(rsa_key("a"), kid="a")))
+    assert [key.kid for key in provider.current()] == ["a"]
+    clock.now += 299
+    assert [key.kid for key in provider.current()] == ["a"]
+    assert fetch.calls == 1
+    fetch.document = jwks(public_jwk(rsa_key("b"), kid="b"))  # "a" withdrawn, "b" added
+    clock.now += 1
+    assert [key.kid for key in provider.current()] == ["b"]
+    assert fetch.calls == 2
+
+
+def test_while_downloads_fail_the_last_good_keys_verify_until_too_old() -> None:
+    provider, fetch, clock = aging(jwks(public_jwk(rsa_key("a"), kid="a")))
+    assert [key.kid for key in provider.current()] == ["a"]
+    fetch.document = KeySetError("JWKS endpoint did not answer 200")
+    clock.now += 300
+    assert [key.kid for key in provider.current()] == ["a"]  # failed, kept
+    assert fetch.calls == 2
+    clock.now += 10
+    provider.current()
+    assert fetch.calls == 2  # the cooldown holds between failed attempts
+    clock.now += 3600 - 310
+    assert [key.kid for key in provider.current()] == ["a"]  # exactly the maximum age
+    clock.now += 1
+    assert len(provider.current()) == 0  # older: fails closed
+    fetch.document = jwks(public_jwk(rsa_key("a"), kid="a"))
+    clock.now += 30
+    assert [key.kid for key in provider.current()] == ["a"]  # back once it answers
+
+
+def test_a_cold_key_set_without_a_download_has_no_keys_and_tries_again() -> None:
+    provider, fetch, clock = aging(OSError("down"))
+    assert len(provider.current()) == 0
+    assert fetch.calls == 1
+    clock.now += 30
+    assert len(provider.current()) == 0
+    assert fetch.calls == 2  # retried after the cooldown, not only on an unknown kid
+
+
+def test_staleness_settings_are_checked() -> None:
+    url = "https://app.example.com/jwks"
+    with pytest.raises(ValueError, match="refresh_after_seconds"):
+        RemoteKeySet(url, KeySet(), fetch=FakeFetch({}), refresh_after_seconds=10)
+    with pytest.raises(ValueError, match="max_stale_seconds"):
+        RemoteKeySet(url, KeySet(), fetch=FakeFetch({}), max_stale_seconds=600)
+    with pytest.raises(ValueError, match="max_stale_seconds"):
+        RemoteKeySet(
+            url,
+            KeySet(),
+            fetch=FakeFetch({}),
+            refresh_after_seconds=300,
+            max_stale_seconds=300,
+        )

@@ -2,20 +2,32 @@
 
 Three purposes share one flow: `install` (an administrator installs or re-installs the app),
 `uninstall` (the App Store's uninstall link: sign in, then confirm) and `signin` (open the
-management page). The pending sign-in is stored once and consumed once; the browser that
-started it is bound to it by a short-lived cookie holding the state, so a callback URL
-cannot be replayed in another browser (login CSRF).
+management page). The pending sign-in (state, nonce, PKCE verifier, purpose, tenant hint)
+travels sealed in a short-lived cookie of the browser that started it
+(``login_cookie``), so starting a sign-in stores nothing, and a callback URL cannot be
+completed in another browser (login CSRF). SuperID redeems each code once, so an answer
+cannot be used twice either.
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from superoffice_app.config import AppConfig
+from superoffice_app.context_ids import is_ctx
 from superoffice_app.onboarding.install import Installation
-from superoffice_app.store import LoginPurpose, LoginStore, TenantStatus, TenantStore
+from superoffice_app.onboarding.login_cookie import (
+    LOGIN_COOKIE_NAME,
+    LOGIN_LIFETIME_SECONDS,
+    LoginPurpose,
+    PendingSignIn,
+    open_login,
+    seal_login,
+    states_match,
+)
+from superoffice_app.store import TenantStatus, TenantStore
 from superoffice_app.superoffice.http import SuperOfficeError, SuperOfficeUnavailable
 from superoffice_app.superoffice.oidc import (
     OidcError,
@@ -23,18 +35,28 @@ from superoffice_app.superoffice.oidc import (
     authorize_url,
     new_authorization,
 )
-from superoffice_app.tokens import CTX_PATTERN, IdTokenClaims, IdTokenValidator, TokenError
+from superoffice_app.tokens import IdTokenClaims, IdTokenValidator, Secret, TokenError
 from superoffice_app.web import problems
 
-LOGIN_COOKIE_NAME = "__Host-so_login"
-LOGIN_COOKIE_SECONDS = 600
+__all__ = [
+    "LOGIN_COOKIE_NAME",
+    "LOGIN_COOKIE_SECONDS",
+    "CodeExchange",
+    "LoginKeys",
+    "LoginPurpose",
+    "SignIn",
+    "SignInStart",
+    "SignedIn",
+]
+
+LOGIN_COOKIE_SECONDS = LOGIN_LIFETIME_SECONDS
 MAX_PARAMETER_LENGTH = 4096
 
 
 @dataclass(frozen=True)
 class SignInStart:
     location: str
-    login_cookie: str  # the state, to be set as LOGIN_COOKIE_NAME
+    login_cookie: str = field(repr=False)  # the sealed sign-in, to set as LOGIN_COOKIE_NAME
 
 
 @dataclass(frozen=True)
@@ -46,6 +68,8 @@ class SignedIn:
 
 
 CodeExchange = Callable[[str, str], TokenResponse]  # (code, code_verifier) -> tokens
+# The keys that seal sign-in cookies, the sealing one first (login_cookie.KEY_INFO).
+LoginKeys = Callable[[], Sequence[bytes]]
 
 
 class SignIn:
@@ -54,44 +78,48 @@ class SignIn:
     def __init__(  # noqa: PLR0917 - each collaborator is distinct and named at the call
         self,
         config: AppConfig,
-        logins: LoginStore,
+        login_keys: LoginKeys,
         tenants: TenantStore,
         id_tokens: IdTokenValidator,
         exchange_code: CodeExchange,
         installation: Callable[[], Installation],
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._config = config
-        self._logins = logins
+        self._login_keys = login_keys
         self._tenants = tenants
         self._id_tokens = id_tokens
         self._exchange_code = exchange_code
         self._installation = installation
+        self._clock = clock
 
     @property
     def redirect_uri(self) -> str:
         return self._config.app_base_url + "/callback"
 
     def start(self, purpose: LoginPurpose, ctx_hint: str | None = None) -> SignInStart:
-        if ctx_hint is not None and not CTX_PATTERN.fullmatch(ctx_hint):
+        if ctx_hint is not None and not is_ctx(ctx_hint):
             raise problems.bad_request("The tenant in the link is not a SuperOffice context id.")
-        pending = new_authorization()
-        state = self._logins.create(
-            purpose=purpose,
-            nonce=pending.nonce,
-            code_verifier=pending.code_verifier,
+        authorization = new_authorization()
+        pending = PendingSignIn(
+            purpose=LoginPurpose(purpose),
+            state=authorization.state,
+            nonce=authorization.nonce,
+            code_verifier=Secret(authorization.code_verifier),
             ctx_hint=ctx_hint,
+            expires_at=int(self._clock()) + LOGIN_LIFETIME_SECONDS,
         )
         location = authorize_url(
             self._config.environment,
             client_id=self._config.client_id,
             redirect_uri=self.redirect_uri,
-            state=state,
-            nonce=pending.nonce,
-            code_challenge=pending.code_challenge,
+            state=authorization.state,
+            nonce=authorization.nonce,
+            code_challenge=authorization.code_challenge,
             ctx=ctx_hint,
             response_mode="form_post",
         )
-        return SignInStart(location=location, login_cookie=state)
+        return SignInStart(location, seal_login(pending, self._login_keys()[0]))
 
     def complete(self, params: Mapping[str, str], login_cookie: str | None) -> SignedIn:
         """Handle SuperID's answer (query or form_post parameters)."""
@@ -101,17 +129,18 @@ class SignIn:
         state = params.get("state", "")
         if not state:
             raise problems.bad_request("The sign-in answer has no state.")
-        login = self._logins.consume(state)
-        if login is None:
-            raise problems.sign_in_expired()
-        # Consumed first, compared second: a wrong browser burns the state, so a stolen
-        # callback URL is useless afterwards as well.
-        if login_cookie is None or not hmac.compare_digest(login_cookie, state):
+        # No cookie, another browser's, a forged or expired one: the same clear answer.
+        login = (
+            None
+            if login_cookie is None
+            else open_login(login_cookie, self._login_keys(), self._clock())
+        )
+        if login is None or not states_match(login, state):
             raise problems.sign_in_expired()
         if params.get("error"):
             if params["error"] == "access_denied":
                 raise problems.consent_denied()
-            raise problems.sign_in_failed("SuperID reported an error")
+            raise problems.sign_in_error_reported()
         code = params.get("code", "")
         if not code:
             raise problems.bad_request("The sign-in answer has no code.")
@@ -121,6 +150,10 @@ class SignIn:
                 raise problems.sign_in_failed("SuperID returned no id_token")
             claims = self._id_tokens.validate(tokens.id_token, nonce=login.nonce)
         except OidcError as error:
+            if error.error == "invalid_grant":
+                # SuperID redeems a code once and for ten minutes: this answer was used
+                # already (a replayed form), or has expired.
+                raise problems.sign_in_expired() from error
             raise problems.sign_in_failed(f"the code was not accepted ({error.error})") from error
         except TokenError as error:
             raise problems.sign_in_failed("SuperID's id_token did not validate") from error

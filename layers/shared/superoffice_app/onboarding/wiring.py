@@ -24,6 +24,7 @@ from superoffice_app.app_secrets import AppSecrets, SecretNames
 from superoffice_app.config import AppConfig, ConfigError, required_setting
 from superoffice_app.lifecycle.tenant_state import TenantStateStore
 from superoffice_app.onboarding.install import Installation
+from superoffice_app.onboarding.login_cookie import KEY_INFO as LOGIN_KEY_INFO
 from superoffice_app.onboarding.recorder import StoreRecorder, StoreWebhookSecrets
 from superoffice_app.onboarding.signin import SignIn
 from superoffice_app.onboarding.sync_switch import SyncSwitch, send_sync
@@ -31,7 +32,7 @@ from superoffice_app.onboarding.tickets import StoredTickets
 from superoffice_app.onboarding.uninstall import SWEEP_DELAY_SECONDS, Uninstaller
 from superoffice_app.provisioning.spec import ProvisioningSpec, load_spec
 from superoffice_app.provisioning.webhooks import WebhookReport, ensure_webhooks
-from superoffice_app.store import DynamoTable, LoginStore, SecretBox, TenantStore
+from superoffice_app.store import DynamoTable, SecretBox, TenantStore
 from superoffice_app.superoffice.http import new_http_client, utc_now
 from superoffice_app.superoffice.oidc import TokenResponse, exchange_code
 from superoffice_app.superoffice.rest import TenantApi
@@ -76,10 +77,11 @@ def load_onboarding_settings(env: Mapping[str, str] | None = None) -> Onboarding
 
 
 def _aws_client(service: str) -> Any:
-    # Imported here: only functions that use the store pay for boto3's import.
-    import boto3  # type: ignore[import-untyped]  # noqa: PLC0415
+    # Imported here: only functions that use the store pay for boto3's import. Short
+    # timeouts and bounded retries, so an outage is a 503 in seconds (aws_clients).
+    from superoffice_app import aws_clients  # noqa: PLC0415
 
-    return boto3.client(service)
+    return aws_clients.client(service)
 
 
 class Onboarding:
@@ -125,10 +127,6 @@ class Onboarding:
     def tenants(self) -> TenantStore:
         kms = self._kms if self._kms is not None else _aws_client("kms")
         return TenantStore(self.table, SecretBox(kms, self.settings.app_key_id))
-
-    @cached_property
-    def logins(self) -> LoginStore:
-        return LoginStore(self.table)
 
     @cached_property
     def superoffice_keys(self) -> RemoteKeySet:
@@ -245,11 +243,15 @@ class Onboarding:
             code_verifier=code_verifier,
         )
 
+    def _login_keys(self) -> tuple[bytes, ...]:
+        """The sign-in cookie's keys, from the session key ring as it is now (rotation)."""
+        return self.secrets.session_keys().derived_keys(LOGIN_KEY_INFO)
+
     @cached_property
     def sign_in(self) -> SignIn:
         return SignIn(
             self.config,
-            self.logins,
+            self._login_keys,
             self.tenants,
             self.id_tokens,
             self._exchange_code,

@@ -3,7 +3,6 @@
 - ``TenantStore``: tenant profiles and their lifecycle (conditional transitions,
   optimistic locking), KMS-sealed secrets, provisioning records, the audit trail,
   purge with a tombstone, listing by status;
-- ``LoginStore``: pending sign-ins (OIDC state, nonce, PKCE verifier), single use;
 - ``SecretBox``: KMS encryption bound to tenant and secret name.
 
 Plain Python over boto3 clients handed in by the caller (``DynamoTable(client, name)``,
@@ -22,7 +21,6 @@ from .errors import (
     TransitionError,
 )
 from .keys import BY_STATUS_INDEX, SECRET_NAMES
-from .logins import LOGIN_LIFETIME, LoginPurpose, LoginRecord, LoginStore
 from .models import (
     UPDATABLE_FIELDS,
     AppliedNotification,
@@ -44,7 +42,6 @@ from .tenants import DEFAULT_EVENT_RETENTION, TenantStore, read_profile
 __all__ = [
     "BY_STATUS_INDEX",
     "DEFAULT_EVENT_RETENTION",
-    "LOGIN_LIFETIME",
     "PROVISIONING_STATUSES",
     "PURGED_STATUSES",
     "REINSTALLABLE_STATUSES",
@@ -58,9 +55,6 @@ __all__ = [
     "DynamoTable",
     "Installer",
     "KmsClient",
-    "LoginPurpose",
-    "LoginRecord",
-    "LoginStore",
     "ProvisionedItem",
     "PurgeResult",
     "SecretBox",

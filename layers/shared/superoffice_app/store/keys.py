@@ -8,7 +8,6 @@
 | TENANT#{ctx}     | SYNC#{entity}               | sync state (written by the sync worker) |
 | TENANT#{ctx}     | EVENT#{time}#{id}           | the audit trail             |
 | TENANT#{ctx}     | LEASE                       | who works on the tenant     |
-| LOGIN#{state}    | LOGIN                       | a pending sign-in           |
 
 Parts are checked before they become keys: a ctx or kind holding ``#`` could otherwise
 address another item.
@@ -27,7 +26,6 @@ __all__ = [
     "BY_STATUS_INDEX",
     "EVENT_PREFIX",
     "LEASE_SK",
-    "LOGIN_SK",
     "PROFILE_SK",
     "PROVISIONED_PREFIX",
     "SECRET_NAMES",
@@ -36,7 +34,6 @@ __all__ = [
     "check_ctx",
     "check_secret_name",
     "event_sk",
-    "login_pk",
     "provisioned_prefix",
     "provisioned_sk",
     "secret_sk",
@@ -54,8 +51,6 @@ PROVISIONED_PREFIX: Final = "PROVISIONED#"
 SYNC_PREFIX: Final = "SYNC#"
 EVENT_PREFIX: Final = "EVENT#"
 LEASE_SK: Final = "LEASE"
-LOGIN_PREFIX: Final = "LOGIN#"
-LOGIN_SK: Final = "LOGIN"
 
 # The secrets a tenant may hold: the install-time system token, the system user's ticket
 # (cached across function instances), an OAuth refresh token, the CRM webhooks' secret.
@@ -105,10 +100,6 @@ def provisioned_sk(kind: str, key: str) -> str:
 
 def event_sk(at: datetime, event_id: str) -> str:
     return f"{EVENT_PREFIX}{format_instant(at)}#{event_id}"
-
-
-def login_pk(state: str) -> str:
-    return LOGIN_PREFIX + state
 
 
 def _part(value: str, what: str, *, allow_hash: bool) -> str:

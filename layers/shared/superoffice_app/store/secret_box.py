@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Final, Protocol
 
+from superoffice_app.outages import DependencyUnavailable, is_outage
 from superoffice_app.tokens.secret import Secret
 
 from .dynamo import error_code
@@ -61,7 +62,8 @@ class SecretBox:
         raise failure
 
     def open(self, ctx: str, name: str, ciphertext: bytes) -> Secret:
-        """The secret sealed for this tenant and name; SecretBoxError for anything else."""
+        """The secret sealed for this tenant and name; SecretBoxError for anything else
+        (DependencyUnavailable while KMS cannot be reached)."""
         context = _context(ctx, name)
         try:
             answer = self._kms.decrypt(
@@ -80,11 +82,15 @@ def _context(ctx: str, name: str) -> dict[str, str]:
     return {"ctx": check_ctx(ctx), "secret": name}
 
 
-def _failure(operation: str, ctx: str, name: str, error: Exception) -> SecretBoxError:
+def _failure(operation: str, ctx: str, name: str, error: Exception) -> Exception:
     """The store's error for a KMS failure: its error code, nothing of the request.
 
     Raised after the `except` block, so the botocore exception is not even attached as
     context: some of them (parameter validation) quote the request, plaintext included.
+    KMS unreachable, slow or throttling is not a refusal: that is `DependencyUnavailable`,
+    which callers answer as temporary (503, a retried message).
     """
+    if is_outage(error):
+        return DependencyUnavailable("KMS")
     code = error_code(error) or type(error).__name__
     return SecretBoxError(operation=operation, ctx=ctx, name=name, code=code)

@@ -31,9 +31,10 @@ __all__ = ["RelayWiring", "SyncWiring"]
 
 
 def _aws_client(service: str) -> Any:
-    import boto3  # type: ignore[import-untyped]  # noqa: PLC0415
+    # Short timeouts and bounded retries: an outage fails the call in seconds.
+    from superoffice_app import aws_clients  # noqa: PLC0415
 
-    return boto3.client(service)
+    return aws_clients.client(service)
 
 
 class SyncWiring:

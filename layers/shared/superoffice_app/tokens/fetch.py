@@ -15,9 +15,11 @@ from .errors import KeySetError
 
 __all__ = ["FETCH_TIMEOUT_SECONDS", "MAX_JWKS_BYTES", "fetch_jwks"]
 
-# A download happens once per instance (and after an unknown kid, at most every 30 s),
-# so it may take a while rather than deny a real user; it stays well inside the
-# authorizer's 10 s. Locally each call is a new process and a key endpoint can take 4 s.
+# A download happens once per instance, every few minutes for the session keys, and
+# after an unknown kid at most every 30 s, so it may take a while rather than deny a real
+# user; it leaves 4 s of the authorizer's 10 s for its start and the decision. Locally
+# each call is a new process and a key endpoint can take 4 s. The session JWKS route
+# gives up on Secrets Manager within about 4 s (aws_clients) and answers 503 before this.
 FETCH_TIMEOUT_SECONDS: Final = 6.0
 MAX_JWKS_BYTES: Final = 256 * 1024
 

@@ -5,7 +5,9 @@ A ``KeyProvider`` hands the validators the current set and can be asked to refre
 when a token names a key it does not have: ``StaticKeys`` never changes (the app's own
 session keys, tests), ``RemoteKeySet`` adds a publisher's JWKS, downloaded lazily and at
 most once per cooldown, so a flood of tokens with made-up ``kid`` values costs one
-download, not one per token.
+download, not one per token. Given a refresh interval and a maximum staleness, it also
+downloads again when its keys are old, keeps the last good keys while downloads fail,
+and stops trusting them once they are too old (fails closed).
 """
 
 from __future__ import annotations
@@ -183,6 +185,12 @@ class RemoteKeySet:
     the outcome: a failed download (network, status, size, not a JWKS, no usable key)
     keeps the last good keys and still counts, so an unreachable or hostile endpoint is
     not hammered. Safe to share between threads.
+
+    With ``refresh_after_seconds``, ``current()`` also downloads again (cooldown still
+    applies) once the downloaded keys are that old, so a key withdrawn from the JWKS stops
+    verifying within that time. With ``max_stale_seconds`` as well, downloaded keys older
+    than that are dropped (only ``published`` remains): while downloads fail, tokens keep
+    verifying with the last good keys, but not forever.
     """
 
     def __init__(
@@ -193,9 +201,17 @@ class RemoteKeySet:
         fetch: Callable[[str], Mapping[str, object]] | None = None,
         cooldown_seconds: float = MIN_COOLDOWN_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        refresh_after_seconds: float | None = None,
+        max_stale_seconds: float | None = None,
     ) -> None:
         if not cooldown_seconds >= MIN_COOLDOWN_SECONDS:  # also refuses NaN
             raise ValueError(f"cooldown_seconds must be at least {MIN_COOLDOWN_SECONDS}")
+        if refresh_after_seconds is not None and not refresh_after_seconds >= cooldown_seconds:
+            raise ValueError("refresh_after_seconds must be at least the cooldown")
+        if max_stale_seconds is not None and not (
+            refresh_after_seconds is not None and max_stale_seconds > refresh_after_seconds
+        ):
+            raise ValueError("max_stale_seconds needs a shorter refresh_after_seconds")
         _check_url(url)
         if fetch is None:
             fetch = fetch_jwks  # imports httpx only when it first downloads
@@ -205,8 +221,11 @@ class RemoteKeySet:
         self._cooldown = float(cooldown_seconds)
         self._clock = clock
         self._lock = threading.Lock()
+        self._refresh_after = refresh_after_seconds
+        self._max_stale = max_stale_seconds
         self._current = published
         self._last_attempt: float | None = None
+        self._downloaded_at: float | None = None  # the last download that gave keys
         self._fetch_count = 0
 
     @property
@@ -221,7 +240,16 @@ class RemoteKeySet:
     def current(self) -> KeySet:
         if self._last_attempt is None and not len(self._published):
             self.refresh()
+        elif self._refresh_after is not None and self._age() >= self._refresh_after:
+            self.refresh()  # at most once per cooldown; a failure keeps the keys
+        if self._max_stale is not None and self._age() > self._max_stale:
+            return self._published  # too old to trust: fail closed
         return self._current
+
+    def _age(self) -> float:
+        """Seconds since the last download that gave keys (infinite: never)."""
+        downloaded_at = self._downloaded_at
+        return float("inf") if downloaded_at is None else self._clock() - downloaded_at
 
     def refresh(self) -> bool:
         with self._lock:
@@ -239,6 +267,7 @@ class RemoteKeySet:
                 _log.warning("JWKS refresh failed: no usable key in the document")
                 return False
             self._current = self._published.merge(fetched)
+            self._downloaded_at = now
             return True
 
     def __repr__(self) -> str:

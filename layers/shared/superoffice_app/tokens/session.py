@@ -150,6 +150,26 @@ class SessionKeyRing:
         """The public keys, for ``SessionTokenValidator(..., StaticKeys(ring.keyset()))``."""
         return self._keyset
 
+    def derived_keys(self, info: bytes, length: int = 32) -> tuple[bytes, ...]:
+        """One symmetric key per ring key, the signer's first: HKDF-SHA256 of its scalar.
+
+        For what the app seals into its own cookies (the pending sign-in): those keys
+        rotate and retire with the session keys, without a secret of their own. ``info``
+        names the use, so each use gets keys unrelated to any other's and to the
+        signatures.
+        """
+        # Lazily, like serialization: the authorizer imports this module and never derives.
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: PLC0415
+
+        if not isinstance(info, bytes) or not info:
+            raise ValueError("info must name the use of the keys")
+        return tuple(
+            HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(
+                key.private_numbers().private_value.to_bytes(_COORDINATE_BYTES, "big")
+            )
+            for _, key in self._keys
+        )
+
     def public_jwks(self) -> dict[str, object]:
         """The public keys as a JWKS document (no private parameters)."""
         keys: list[dict[str, object]] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from superoffice_app.outages import RETRY_AFTER_SECONDS
 from superoffice_app.web.html import link_button, page, paragraphs
 
 
@@ -20,6 +21,15 @@ class Problem(Exception):
     what_to_do: str
     retry_href: str | None = "/install"
     retry_label: str = "Start the installation again"
+    # Sent as Retry-After; every 503 has one (RETRY_AFTER_SECONDS when not given here).
+    retry_after_seconds: int | None = None
+
+    @property
+    def retry_after(self) -> int | None:
+        """Seconds for the Retry-After header: set for every 503, else only when given."""
+        if self.retry_after_seconds is not None:
+            return self.retry_after_seconds
+        return RETRY_AFTER_SECONDS if self.status == 503 else None
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}"
@@ -81,6 +91,20 @@ def sign_in_failed(reason: str) -> Problem:
         502,
         "SuperOffice did not complete the sign-in",
         f"The sign-in could not be completed: {reason}.",
+        "Start again. If it keeps failing, contact support with the correlation id below.",
+    )
+
+
+def sign_in_error_reported() -> Problem:
+    """SuperID's answer, as the browser brings it back, carries an error other than a refusal.
+
+    A 4xx: the answer is whatever the browser sends (anyone can send any `error`), and the
+    app did nothing wrong; what SuperID says beyond that is not shown.
+    """
+    return Problem(
+        400,
+        "SuperOffice did not complete the sign-in",
+        "The sign-in could not be completed: SuperID reported an error.",
         "Start again. If it keeps failing, contact support with the correlation id below.",
     )
 
@@ -194,4 +218,41 @@ def bad_sync_action(ctx: str) -> Problem:
         "Open the app's page again and use its button.",
         retry_href=f"/tenants/{ctx}",
         retry_label="Back to the app's page",
+    )
+
+
+def temporarily_unavailable(retry_after_seconds: int = RETRY_AFTER_SECONDS) -> Problem:
+    """A service the app needs (DynamoDB, KMS, Secrets Manager) did not answer in time."""
+    return Problem(
+        503,
+        "The app is briefly unavailable",
+        "A service the app relies on did not answer in time. This is temporary, and not "
+        "caused by anything you did.",
+        "Try again in a minute. If you were signing in or installing, start again from the "
+        "beginning; an installation continues where it stopped.",
+        retry_href=None,
+        retry_after_seconds=retry_after_seconds,
+    )
+
+
+def bad_tenant_in_address() -> Problem:
+    return Problem(
+        400,
+        "That address does not name a tenant",
+        "The address should hold your tenant's SuperOffice context identifier: Cust "
+        "followed by digits.",
+        "Open the app from SuperOffice again instead of editing the address.",
+        retry_href=None,
+    )
+
+
+def tenant_changed_meanwhile() -> Problem:
+    """The store refused a change: another request changed the tenant at the same moment."""
+    return Problem(
+        409,
+        "The tenant changed in the meantime",
+        "Something else changed the app's record of this tenant at the same moment (another "
+        "click, an install, an uninstall or SuperOffice), so nothing was done twice.",
+        "Open the app's page again to see where it stands, then repeat what you wanted.",
+        retry_href=None,
     )
