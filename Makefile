@@ -20,7 +20,7 @@ export SAM_CLI_TELEMETRY := 0
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
-.PHONY: help venv up demo chromium lint typecheck validate unit test build bench token clean
+.PHONY: help venv up demo chromium lint typecheck validate unit test fuzz openapi build bench token clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -70,6 +70,12 @@ unit: $(BIN)/.installed ## the fast tests only
 test: lint typecheck validate node_modules/.installed chromium ## everything CI runs: lint, types, template, all tests
 	@command -v java >/dev/null || echo "java not found: DynamoDB tests use moto instead (install Java 17+)"
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+fuzz: $(BIN)/.installed node_modules/.installed ## the fuzz suite alone, five times longer (FUZZ_SCALE=5, ~10 min); reports in tests/output/fuzz/
+	FUZZ_SCALE=$(or $(FUZZ_SCALE),5) $(BIN)/pytest -q $(PYTEST_ARGS) tests/fuzz
+
+openapi: $(BIN)/.installed ## regenerate docs/openapi.json from the functions' resolvers (commit it)
+	$(BIN)/python -m local openapi
 
 build: $(SAM_VENV)/.installed ## sam build (python3.13, arm64), then compile the bytecode
 	PYENV_VERSION=$(PYENV_VERSIONS) $(SAM) build --template-file template.yaml

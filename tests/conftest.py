@@ -119,10 +119,10 @@ def _httpx_default_ssl_context_made_once() -> Iterator[None]:
         yield
 
 
-# Test files that take half a minute to a minute and more each, driving a whole local
+# Test files that take half a minute to a few minutes each, driving a whole local
 # stack: run first, so that with several workers (`make test`) they overlap the many
 # short tests instead of being the last ones left. Otherwise collection order.
-LONG_RUNNING_FIRST = ("tests/e2e/", "tests/integration/runner/")
+LONG_RUNNING_FIRST = ("tests/e2e/", "tests/fuzz/", "tests/integration/runner/")
 
 
 def _run_order(item: pytest.Item) -> int:
