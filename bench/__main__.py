@@ -1,8 +1,9 @@
 """Run every benchmark and record the results (`make bench`, `make bench QUICK=1`).
 
-`python -m bench [--quick] [--rounds N] [--only token|sync|dispatcher ...]`: the token validation
-benchmark first (CPU only), then DynamoDB Local, moto and the SuperOffice simulator are
-started once for the sync and dispatcher benchmarks and stopped at the end. `--quick`
+`python -m bench [--quick] [--rounds N] [--only token|contract|sync|dispatcher ...]`: the token
+validation and simulator contract benchmarks first (CPU only), then DynamoDB Local, moto and
+the SuperOffice simulator are started once for the sync and dispatcher benchmarks and stopped
+at the end. `--quick`
 (or BENCH_QUICK=1) runs the sync and dispatcher benchmarks at a quarter of their size or
 less, for a check that they work; the recorded results say which sizes they used.
 """
@@ -16,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import token_validation
+from bench import simulator_contract, token_validation
 
-BENCHMARKS = ("token", "sync", "dispatcher")
+BENCHMARKS = ("token", "contract", "sync", "dispatcher")
 FULL = {"contacts": 20_000, "tenants": 10_000}
 QUICK = {"contacts": 5_000, "tenants": 2_000}
 
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     if "token" in chosen:
         token_validation.main()
+    if "contract" in chosen:
+        simulator_contract.main(quick=arguments.quick)
     if "sync" in chosen or "dispatcher" in chosen:
         _with_services(chosen, sizes, max(1, arguments.rounds))
     print(f"bench: done in {time.monotonic() - started:.0f} s", file=sys.stderr)

@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from local.commands import CommandError, demo, invoke, simulator, token, up
+from local.commands import CommandError, contract, demo, invoke, openapi, simulator, token, up
 
-COMMANDS = (token, invoke, simulator, demo, up)
+COMMANDS = (token, invoke, simulator, demo, up, openapi, contract)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from typing import Any
 from local import defaults
 from local.commands import CommandError
 from local.simulator import create_server
+from local.simulator.contract_refusals import MODES
 
 
 def _port(value: str) -> int:
@@ -41,6 +42,14 @@ def add_parser(subcommands: Any) -> None:
         default=defaults.SIMULATOR_PORT,
         help=f"port (default {defaults.SIMULATOR_PORT}; 0 picks a free one)",
     )
+    parser.add_argument(
+        "--contract",
+        choices=MODES,
+        default=None,
+        help="how to hold requests to SuperOffice's published contract: report (serve and "
+        "record refusals; the default, or $LOCAL_SIMULATOR_CONTRACT), enforce (refuse as "
+        "SuperOffice would), off",
+    )
     parser.set_defaults(run=run)
 
 
@@ -50,7 +59,7 @@ def _stop(_signal: int, _frame: FrameType | None) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     try:
-        server = create_server(arguments.host, arguments.port)
+        server = create_server(arguments.host, arguments.port, contract_mode=arguments.contract)
     except OSError as error:
         reason = "address already in use" if error.errno == errno.EADDRINUSE else error.strerror
         raise CommandError(

@@ -16,6 +16,7 @@ from local.commands.simulator import _port
 from local.runner import RunningStack, StackPorts, start_local_stack
 from local.runner.stack import RealSuperOffice
 from local.services import PortInUseError, ServiceError
+from local.simulator.contract_refusals import MODES
 from local.template import TemplateError
 
 
@@ -58,6 +59,14 @@ def add_parser(subcommands: Any) -> None:
         "(needs --credentials and internet access)",
     )
     parser.add_argument(
+        "--simulator-contract",
+        choices=MODES,
+        default=None,
+        help="how the simulator holds the app's requests to SuperOffice's published "
+        "contract: report (serve and record refusals; the default, or "
+        "$LOCAL_SIMULATOR_CONTRACT), enforce (refuse as SuperOffice would), off",
+    )
+    parser.add_argument(
         "--credentials",
         type=Path,
         default=None,
@@ -88,6 +97,7 @@ def run(arguments: argparse.Namespace) -> int:
             state_dir=state_dir,
             template_path=arguments.template,
             superoffice=superoffice,
+            simulator_contract=arguments.simulator_contract,
         )
     except PortInUseError as error:
         raise CommandError(str(error), exit_code=2) from None

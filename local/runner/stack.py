@@ -230,6 +230,7 @@ def start_local_stack(
     log: Log | None = None,
     schedule_clock: Callable[[], datetime.datetime] | None = None,
     superoffice: RealSuperOffice | None = None,
+    simulator_contract: str | None = None,
 ) -> RunningStack:
     """Start the stack and return once every part answers.
 
@@ -243,6 +244,8 @@ def start_local_stack(
     - `schedule_clock`: the schedules' clock (UTC); tests pass a fast one.
     - `superoffice`: sign in against a real SuperOffice environment (SOD, Stage) with that
       app's credentials instead of the simulator (which still runs, unused).
+    - `simulator_contract`: how the simulator holds requests to SuperOffice's published
+      contract (`off`, `report`, `enforce`; default `$LOCAL_SIMULATOR_CONTRACT` or `report`).
     """
     ports = ports or StackPorts()
     state_dir = (state_dir or defaults.local_state_dir()).resolve()
@@ -254,7 +257,7 @@ def start_local_stack(
         if server is not None:
             cleanup.callback(server.server_close)
         app_url = f"http://{host}:{server.port}" if server else defaults.APP_BASE_URL
-        simulator = _start_simulator(host, ports.simulator, state_dir, log)
+        simulator = _start_simulator(host, ports.simulator, state_dir, log, simulator_contract)
         cleanup.callback(simulator.stop)
         if server is not None:
             # The app's customer-state-change URL, as its Developer Portal entry would
@@ -430,10 +433,16 @@ def _bind_app(host: str, port: int, log: Log) -> AppHTTPServer:
         raise
 
 
-def _start_simulator(host: str, port: int, state_dir: Path, log: Log) -> RunningSimulator:
+def _start_simulator(
+    host: str, port: int, state_dir: Path, log: Log, contract: str | None = None
+) -> RunningSimulator:
     try:
         return start_simulator(
-            host, port, state_dir=state_dir, log=lambda line: log(f"[simulator] {line}")
+            host,
+            port,
+            state_dir=state_dir,
+            log=lambda line: log(f"[simulator] {line}"),
+            contract_mode=contract,
         )
     except OSError as error:
         if error.errno == errno.EADDRINUSE:

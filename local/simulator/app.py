@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from local.simulator import (
     control,
+    control_contract,
     control_faults,
     control_notifications,
     control_records,
@@ -30,6 +31,7 @@ AREAS = (
     state_api,
     system_user,
     control,
+    control_contract,
     control_faults,
     control_notifications,
     control_records,

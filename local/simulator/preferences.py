@@ -19,14 +19,20 @@ PREFERENCE_LEVELS: Final = (
     "Database",
     "Group",
     "Individual",
-    "PCSpecific",
+    "PC",
 )
+
+
+# Not SuperOffice's name (the published enum says PC), but apps have sent it: read as PC.
+_ALIASES: Final = {"pcspecific": "PC"}
 
 
 def canonical_level(name: str) -> str:
     for level in PREFERENCE_LEVELS:
         if level.lower() == name.lower():
             return level
+    if name.lower() in _ALIASES:
+        return _ALIASES[name.lower()]
     raise BadRequest(f"unknown preference level {name!r} (one of {', '.join(PREFERENCE_LEVELS)})")
 
 

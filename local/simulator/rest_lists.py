@@ -20,7 +20,7 @@ def all_lists(call: RestCall) -> Response:
 
 
 def create_list(call: RestCall) -> Response:
-    return Response.json(call.tenant.items.lists.create(call.json_object()), status=201)
+    return Response.json(call.tenant.items.lists.create(call.json_object()))
 
 
 def get_list(call: RestCall) -> Response:
@@ -37,5 +37,4 @@ def list_items(call: RestCall) -> Response:
 
 
 def add_item(call: RestCall) -> Response:
-    item = call.tenant.items.lists.add_item(call.id_param("id"), call.json_object())
-    return Response.json(item, status=201)
+    return Response.json(call.tenant.items.lists.add_item(call.id_param("id"), call.json_object()))

@@ -21,25 +21,29 @@ def current_principal(call: RestCall) -> Response:
 
 def _principal(call: RestCall) -> dict[str, Any]:
     ctx = call.tenant.ctx
+    # SuperOffice's SoPrincipalCarrier: `Associate` is the user name, there is no
+    # administrator flag (rights are FunctionRights), the tenant is DatabaseContextIdentifier.
     if call.principal.associate_id is None:
         return {
             "AssociateId": SYSTEM_USER_ASSOCIATE_ID,
-            "Name": "SystemUser",
+            "Associate": "SystemUser",
             "FullName": "System User",
             "EMailAddress": "",
-            "IsAdministrator": True,
             "UserType": "SystemAssociate",
-            "ContextIdentifier": ctx,
+            "RoleType": "System",
+            "FunctionRights": ["admin-all"],
+            "DatabaseContextIdentifier": ctx,
         }
     user = call.tenant.user(call.principal.associate_id)
     if user is None:
         raise NotFound(f"associate {call.principal.associate_id} is not in {ctx}")
     return {
         "AssociateId": user.associate_id,
-        "Name": user.name,
+        "Associate": user.name,
         "FullName": user.name,
         "EMailAddress": user.local_user(ctx).email,
-        "IsAdministrator": user.is_administrator,
         "UserType": "InternalAssociate",
-        "ContextIdentifier": ctx,
+        "RoleType": "Employee",
+        "FunctionRights": ["admin-all"] if user.is_administrator else [],
+        "DatabaseContextIdentifier": ctx,
     }

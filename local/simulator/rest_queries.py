@@ -2,8 +2,9 @@
 
 Both run `queries` over the tenant's records; `Archive/dynamic` takes its entity from the
 `$select` columns' prefix, `v1/Contact` (Person, Sale, Project) from the path, where
-columns may leave the prefix out. The answer's `odata.nextLink` is always null: paging is
-the caller's business (`$top`/`$skip`, or better a keyset `$filter`).
+columns may leave the prefix out. The answer has no `odata.nextLink` (documented as a
+string when there is a next page; the simulator never makes one): paging is the caller's
+business (`$top`/`$skip`, or better a keyset `$filter`).
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ def _answer(call: RestCall, entity: str | None) -> Response:
     api = path[: path.lower().find("/api/") + len("/api")]
     answer: dict[str, Any] = {
         "odata.metadata": f"{api}/v1/$metadata#{entity.capitalize() if entity else 'Archive'}",
-        "odata.nextLink": None,
         "value": rows,
     }
     return Response.json(answer)

@@ -58,7 +58,9 @@ def publish(call: RestCall) -> Response:
         raise Conflict("another publish is in progress; wait until GET .../Publish is false")
     tenant.items.udefs.publish(entity)
     tenant.publish_busy_until = now + tenant.publish_busy_seconds
-    return Response.no_content()
+    # Documented: 200 with an integer, its meaning not documented; the simulator answers
+    # how many fields the published layout has.
+    return Response.json(len(tenant.items.udefs.fields(entity)))
 
 
 def delete_field(call: RestCall) -> Response:

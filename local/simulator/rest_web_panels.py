@@ -24,7 +24,7 @@ def all_panels(call: RestCall) -> Response:
 
 
 def create_panel(call: RestCall) -> Response:
-    return Response.json(call.tenant.items.web_panels.create(call.json_object()), status=201)
+    return Response.json(call.tenant.items.web_panels.create(call.json_object()))
 
 
 def get_panel(call: RestCall) -> Response:

@@ -44,7 +44,7 @@ def delete_webhook(call: RestCall) -> Response:
 def create_webhook(call: RestCall) -> Response:
     fields = _checked_fields(call)
     with call.state.lock:
-        return Response.json(call.tenant.webhooks.add(fields).to_json(), status=201)
+        return Response.json(call.tenant.webhooks.add(fields).to_json())
 
 
 @unlocked

@@ -165,6 +165,10 @@ class PathRouter(Generic[HandlerT]):
         pattern = re.compile(regex, re.IGNORECASE)
         self._routes.append(_Route(method.upper(), template, pattern, handler, frozenset(raw)))
 
+    def routes(self) -> list[tuple[str, str]]:
+        """`(METHOD, template)` of every route, in the order they are tried."""
+        return [(route.method, route.template) for route in self._routes]
+
     def match(self, method: str, path: str) -> tuple[HandlerT, dict[str, str]]:
         """The handler and path parameters; RouteNotFound or MethodNotAllowed otherwise."""
         allowed: list[str] = []

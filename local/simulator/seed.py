@@ -84,7 +84,7 @@ def _production_items() -> TenantItems:
     items.udefs.replace(
         "Contact",
         [
-            {"FieldLabel": "Customer number", "FieldType": "Text"},
+            {"FieldLabel": "Customer number", "FieldType": "ShortText"},
             {"FieldLabel": "Segment", "FieldType": "List", "UDListDefinitionId": segment["Id"]},
         ],
     )
@@ -97,7 +97,7 @@ def _production_items() -> TenantItems:
             "ProgId": "Customer:Intranet",
             "Url": "https://intranet.example.com/contact?id=<cuid>",
             "VisibleIn": "ContactCard",
-            "Description": "Made by the customer's administrator",
+            "Tooltip": "Made by the customer's administrator",
         }
     )
     items.preferences.put("Functions", "Default currency", "Database", "NOK")
@@ -106,6 +106,8 @@ def _production_items() -> TenantItems:
 
 def _other_items() -> TenantItems:
     items = _with_builtin_lists(TenantItems())
-    items.udefs.replace("Contact", [{"FieldLabel": "Account manager code", "FieldType": "Text"}])
+    items.udefs.replace(
+        "Contact", [{"FieldLabel": "Account manager code", "FieldType": "ShortText"}]
+    )
     items.udefs.publish("Contact")
     return items

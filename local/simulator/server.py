@@ -76,12 +76,16 @@ def create_server(
     state_dir: Path | None = None,
     log: LogSink = write_to_stderr,
     state: SimulatorState | None = None,
+    contract_mode: str | None = None,
 ) -> SimulatorHTTPServer:
     """Bind the simulator (OSError if the address is taken) and mount its routes.
 
     With port 0 the system picks a free port; `server.base_url` tells which. Without
     `state`, the simulator starts from the seeded tenants and knows one app: the local
     app of `local.app_credentials` (created under the state dir on first use).
+    `contract_mode` (`off`, `report`, `enforce`; see `contract_refusals`) sets how the
+    tenant API holds requests to SuperOffice's published contract; without it the state
+    keeps its mode (`$LOCAL_SIMULATOR_CONTRACT`, else `report`).
     """
     server = SimulatorHTTPServer((host, port), log=log)
     try:
@@ -90,6 +94,9 @@ def create_server(
         if state is None:
             credentials = load_or_create_app_credentials(directory)
             state = SimulatorState([app_from_credentials(credentials)])
+        if contract_mode is not None:
+            state.contract.mode = contract_mode
+        state.contract.set_log(log)
         server.state = state
         server.router = build_router(SimulatorContext(server.base_url, signing_key, state))
     except BaseException:
@@ -135,9 +142,14 @@ def start_simulator(
     state_dir: Path | None = None,
     log: LogSink = write_to_stderr,
     state: SimulatorState | None = None,
+    contract_mode: str | None = None,
 ) -> RunningSimulator:
     """Serve on a background thread (port 0: a free one); stop it with `with` or `.stop()`."""
-    return RunningSimulator(create_server(host, port, state_dir=state_dir, log=log, state=state))
+    return RunningSimulator(
+        create_server(
+            host, port, state_dir=state_dir, log=log, state=state, contract_mode=contract_mode
+        )
+    )
 
 
 def _now() -> str:

@@ -16,6 +16,7 @@ from typing import Final
 from local.id_tokens import new_system_token
 from local.simulator.apps import RegisteredApp
 from local.simulator.clock import Clock, system_clock
+from local.simulator.contract_refusals import ContractMonitor
 from local.simulator.counters import RequestCounters
 from local.simulator.grants import Grants
 from local.simulator.notifications import NotificationLog
@@ -41,6 +42,8 @@ class SimulatorState:
         self.clock = clock
         # Configuration of calls to the apps, like the apps themselves: kept by reset().
         self.outbound = outbound or OutboundSettings()
+        # The contract check's mode is configuration too (kept); its refusals are not.
+        self.contract = ContractMonitor()
         self.notifications = NotificationLog(self.lock)
         self._apps: dict[str, RegisteredApp] = {}
         self._tenants: dict[str, Tenant] = {}
@@ -59,16 +62,17 @@ class SimulatorState:
             self.grants = Grants(self.lock, self.clock)
             self.tickets = Tickets(self.lock, self.clock)
             self.counters = RequestCounters(self.lock)
+            self.contract.clear()
 
     def now(self) -> float:
         return self.clock()
 
     def reset(self) -> None:
         """Back to the seeded tenants: approvals, codes, tokens, tickets, faults, counters,
-        webhooks, records and the notification log gone.
+        webhooks, records, the notification log and the contract refusals gone.
 
-        Registered apps, their notification URLs and the outbound settings stay: they are
-        configuration, not tenant state.
+        Registered apps, their notification URLs, the outbound settings and the contract
+        mode stay: they are configuration, not tenant state.
         """
         self._seed()
 

@@ -7,7 +7,12 @@ In this order, as a request meets SuperOffice's front door and then the tenant's
 4. tenant not running: 503 (404 once deleted);
 5. credentials: `SOTicket` + `SO-AppToken` (system user) or `Bearer` (signed-in user):
    401 without a valid ticket or token for this tenant, 403 with a wrong app token;
-6. the resource, under the state lock (webhook saves take it themselves: they call the app).
+6. SuperOffice's published contract (`contract_check`): an undocumented operation, query
+   parameter, enum value, body property, archive column or operator is recorded, and in
+   `enforce` mode refused as SuperOffice would (see `contract_refusals`);
+7. the resource, under the state lock (webhook saves take it themselves: they call the app);
+   its answer is checked against the operation's documented responses (a 500 in `enforce`
+   mode when it does not fit: the simulator is wrong, not the app).
 Every request for a known tenant is counted (area `rest`), whatever its answer.
 """
 
@@ -28,6 +33,7 @@ from local.simulator import (
     rest_webhooks,
 )
 from local.simulator.context import SimulatorContext
+from local.simulator.contract_gate import serve_checked
 from local.simulator.rest import Principal, RestCall, RestHandler, runs_unlocked
 from local.simulator.routing import (
     HTTPError,
@@ -145,6 +151,17 @@ class _Gate:
         return unauthorized
 
     def _dispatch(
+        self, request: Request, tenant: Tenant, principal: Principal, api_path: str
+    ) -> Response:
+        return serve_checked(
+            self._context.state.contract,
+            request,
+            tenant,
+            api_path,
+            lambda: self._serve_resource(request, tenant, principal, api_path),
+        )
+
+    def _serve_resource(
         self, request: Request, tenant: Tenant, principal: Principal, api_path: str
     ) -> Response:
         state = self._context.state

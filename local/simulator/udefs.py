@@ -15,9 +15,22 @@ from typing import Any, Final
 from local.simulator.routing import BadRequest, NotFound
 
 UDEF_ENTITIES: Final = ("Contact", "Person", "Project", "Sale", "Appointment", "Document")
-# SuperOffice's UDefFieldType names, in the order of their numeric values 1..7.
-FIELD_TYPES: Final = ("Number", "Text", "Date", "UnlimitedDate", "Checkbox", "List", "Decimal")
-_TEXT_LENGTH: Final = {"Text": 40}
+# SuperOffice's UDefFieldType names (the published enum), in the order of their numeric
+# values 1..8.
+FIELD_TYPES: Final = (
+    "Number",
+    "ShortText",
+    "LongText",
+    "Date",
+    "UnlimitedDate",
+    "Checkbox",
+    "List",
+    "Decimal",
+)
+# What SuperOffice does not document but apps have sent for short text: read as
+# ShortText, so an app's layout keeps working (the contract check records the request).
+_ALIASES: Final = {"text": "ShortText"}
+_TEXT_LENGTH: Final = {"ShortText": 40, "LongText": 2000}
 
 
 def canonical_entity(name: str) -> str:
@@ -36,6 +49,8 @@ def canonical_field_type(value: object) -> str:
         for name in FIELD_TYPES:
             if name.lower() == value.strip().lower():
                 return name
+        if value.strip().lower() in _ALIASES:
+            return _ALIASES[value.strip().lower()]
     raise BadRequest(f"unknown field type {value!r} (one of {', '.join(FIELD_TYPES)})")
 
 

@@ -8,7 +8,9 @@ from typing import Any, Final
 
 from local.simulator.routing import BadRequest, NotFound
 
-# A web panel as SuperOffice answers it; a POST or PUT may leave out any of these.
+# A web panel as SuperOffice answers it (its WebPanelEntity); a POST or PUT may leave out
+# any of these. A property SuperOffice does not document (an app's "Description") is kept
+# and answered as sent: the contract check reports it, on the request and the answer.
 WEB_PANEL_DEFAULTS: Final[dict[str, Any]] = {
     "WebPanelId": 0,
     "Name": "",
@@ -16,7 +18,7 @@ WEB_PANEL_DEFAULTS: Final[dict[str, Any]] = {
     "Deleted": False,
     "Rank": 0,
     "UrlEncoding": "None",
-    "VisibleIn": "None",
+    "VisibleIn": "Invisible",
     "OnCentral": True,
     "OnSatellite": False,
     "OnTravel": False,
@@ -31,7 +33,7 @@ WEB_PANEL_DEFAULTS: Final[dict[str, Any]] = {
     "ProgId": "",
     "Icon": 0,
     "AlwaysReloadOnShow": False,
-    "Description": "",
+    "NeverReloadOnCurrentChange": False,
 }
 _TEXT_FIELDS: Final = ("Tooltip", "UrlEncoding", "VisibleIn", "WindowName", "Url", "ProgId")
 
@@ -45,8 +47,10 @@ def web_panel(panel_id: int, body: dict[str, Any]) -> dict[str, Any]:
             raise BadRequest(f"{key} must be a string")
     panel = {**WEB_PANEL_DEFAULTS, **copy.deepcopy(body)}
     panel.update(WebPanelId=panel_id, Name=name.strip())
-    for key in (*_TEXT_FIELDS, "Description"):
+    for key in _TEXT_FIELDS:
         panel[key] = panel[key] or ""
+    if "Description" in panel:
+        panel["Description"] = panel["Description"] or ""
     return panel
 
 

@@ -142,9 +142,10 @@ def webhook_fields(body: dict[str, Any], *, associate_id: int) -> dict[str, Any]
         "Headers": copy.deepcopy(body.get("Headers") or {}),
         "Properties": copy.deepcopy(body.get("Properties") or {}),
         "Registered": now,
-        "RegisteredAssociateId": associate_id,
+        # SuperOffice's Webhook carries the associates as (partial) Associate objects.
+        "RegisteredAssociate": {"AssociateId": associate_id},
         "Updated": now,
-        "UpdatedAssociateId": associate_id,
+        "UpdatedAssociate": {"AssociateId": associate_id},
     }
 
 
@@ -175,7 +176,7 @@ class Webhooks:
 
     def replace(self, webhook_id: int, fields: dict[str, Any]) -> Webhook:
         webhook = self.get(webhook_id)
-        kept = {key: webhook.fields[key] for key in ("Registered", "RegisteredAssociateId")}
+        kept = {key: webhook.fields[key] for key in ("Registered", "RegisteredAssociate")}
         webhook.fields = {**fields, **kept}
         if webhook.state == "Active":
             # Re-activation starts with a clean slate, as after a fresh registration.

@@ -226,7 +226,7 @@ def test_the_access_token_reads_the_current_principal(
     )
     assert principal.status_code == 200
     assert principal.json()["AssociateId"] == 2
-    assert principal.json()["IsAdministrator"] is False
+    assert principal.json()["FunctionRights"] == []  # a plain user: no admin rights
     elsewhere = client.get(
         "/sod2/Cust10001/api/v1/User/currentPrincipal",
         headers={"Authorization": f"Bearer {tokens['access_token']}"},

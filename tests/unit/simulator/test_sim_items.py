@@ -14,10 +14,12 @@ from local.simulator.web_panels import WebPanels
 def test_entity_and_field_type_names_are_case_insensitive() -> None:
     assert canonical_entity("cOnTaCt") == "Contact"
     assert canonical_field_type("checkbox") == "Checkbox"
-    assert canonical_field_type(2) == "Text"
+    assert canonical_field_type(2) == "ShortText"
+    # Not documented, but apps send it: read as ShortText.
+    assert canonical_field_type("Text") == "ShortText"
     with pytest.raises(NotFound):
         canonical_entity("Ticket")
-    for value in ("Blob", 0, 8, True, None):
+    for value in ("Blob", 0, 9, True, None):
         with pytest.raises(BadRequest):
             canonical_field_type(value)
 
