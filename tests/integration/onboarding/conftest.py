@@ -106,6 +106,24 @@ def sync_queue_url(aws_services: Any) -> Iterator[str]:
         sqs.delete_queue(QueueUrl=url)
 
 
+def store_app_secrets(credentials: AppCredentials, ring: SessionKeyRing) -> dict[str, str]:
+    """The app's three secrets, stored in (moto's) Secrets Manager under fresh names:
+    the settings that name them."""
+    import boto3
+
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    secrets = boto3.client("secretsmanager")
+    settings: dict[str, str] = {}
+    for setting, (name, value) in {
+        "CLIENT_SECRET_NAME": (f"{prefix}/client-secret", credentials.client_secret),
+        "PRIVATE_KEY_SECRET_NAME": (f"{prefix}/private-key", credentials.private_key_xml),
+        "SESSION_KEY_SECRET_NAME": (f"{prefix}/session-keys", ring.to_json()),
+    }.items():
+        secrets.create_secret(Name=name, SecretString=value)
+        settings[setting] = name
+    return settings
+
+
 @pytest.fixture
 def handler(
     monkeypatch: pytest.MonkeyPatch,
@@ -118,17 +136,7 @@ def handler(
     app_base_url: str,
     sync_queue_url: str,
 ) -> ModuleType:
-    import boto3
-
-    prefix = f"test-{uuid.uuid4().hex[:8]}"
-    secrets = boto3.client("secretsmanager")
-    names = {
-        "CLIENT_SECRET_NAME": (f"{prefix}/client-secret", app_credentials.client_secret),
-        "PRIVATE_KEY_SECRET_NAME": (f"{prefix}/private-key", app_credentials.private_key_xml),
-        "SESSION_KEY_SECRET_NAME": (f"{prefix}/session-keys", session_ring.to_json()),
-    }
-    for setting, (name, value) in names.items():
-        secrets.create_secret(Name=name, SecretString=value)
+    for setting, name in store_app_secrets(app_credentials, session_ring).items():
         monkeypatch.setenv(setting, name)
     for key, value in {
         "SUPEROFFICE_ENVIRONMENT": "local",
@@ -226,10 +234,6 @@ def http_api_settings(
     The secrets are in moto; a test may point an AWS endpoint elsewhere before it loads a
     function (clients are made on first use, from the environment of that moment).
     """
-    import boto3
-
-    prefix = f"test-{uuid.uuid4().hex[:8]}"
-    secrets = boto3.client("secretsmanager")
     settings = {
         "SUPEROFFICE_ENVIRONMENT": "local",
         "SUPEROFFICE_LOCAL_BASE_URL": simulator.base_url,
@@ -239,13 +243,7 @@ def http_api_settings(
         "APP_KEY_ID": kms_key_id,
         "POWERTOOLS_SERVICE_NAME": "redirect-callback",
     }
-    for setting, (name, value) in {
-        "CLIENT_SECRET_NAME": (f"{prefix}/client-secret", app_credentials.client_secret),
-        "PRIVATE_KEY_SECRET_NAME": (f"{prefix}/private-key", app_credentials.private_key_xml),
-        "SESSION_KEY_SECRET_NAME": (f"{prefix}/session-keys", session_ring.to_json()),
-    }.items():
-        secrets.create_secret(Name=name, SecretString=value)
-        settings[setting] = name
+    settings.update(store_app_secrets(app_credentials, session_ring))
     for name in ("SYNC_QUEUE_URL", "RECORDS_TABLE"):
         monkeypatch.delenv(name, raising=False)
     for key, value in settings.items():
