@@ -135,7 +135,12 @@ def _invoke_on_running_stack(
     env_vars: Mapping[str, Any],
 ) -> InvocationResult:
     names = LocalNames(region=running.region, sqs_endpoint=running.moto_endpoint)
-    stack_parameters = {"AppBaseUrl": running.app_url, "LocalBaseUrl": running.simulator_url}
+    stack_parameters = {
+        "AppBaseUrl": running.app_url,
+        "LocalBaseUrl": running.simulator_url,
+        # A stack against a real SuperOffice or behind a public URL: as it runs.
+        **running.parameters,
+    }
     template = _load(
         arguments.template,
         {**stack_parameters, **overrides},

@@ -14,7 +14,8 @@ from local import defaults
 from local.commands import CommandError
 from local.commands.simulator import _port
 from local.runner import RunningStack, StackPorts, start_local_stack
-from local.runner.stack import RealSuperOffice
+from local.runner.public_url import public_url
+from local.runner.real_superoffice import RealSuperOffice
 from local.services import PortInUseError, ServiceError
 from local.simulator.contract_refusals import MODES
 from local.template import TemplateError
@@ -53,10 +54,19 @@ def add_parser(subcommands: Any) -> None:
     )
     parser.add_argument(
         "--superoffice",
-        choices=("sod", "stage"),
+        metavar="sod|stage|URL",
         default=None,
-        help="sign in against this real SuperOffice environment instead of the simulator "
-        "(needs --credentials and internet access)",
+        help="sign in against this real SuperOffice instead of the simulator: sod, stage, "
+        "or the base URL of any other SuperOffice (https; http only on loopback) "
+        "(needs --credentials)",
+    )
+    parser.add_argument(
+        "--public-url",
+        metavar="https://HOST",
+        default=None,
+        help="the app's public base URL through an HTTPS tunnel to --port, so a real "
+        "SuperOffice can call it back (CRM webhooks); without it, an install against a "
+        "real SuperOffice skips them",
     )
     parser.add_argument(
         "--simulator-contract",
@@ -70,8 +80,8 @@ def add_parser(subcommands: Any) -> None:
         "--credentials",
         type=Path,
         default=None,
-        help="JSON file with your app's client_id, client_secret and private_key for "
-        "--superoffice (keep it out of git)",
+        help="JSON file with your app's client_id, client_secret and private_key (and "
+        "optionally signing_certificate, PEM) for --superoffice (keep it out of git)",
     )
     parser.set_defaults(run=run)
 
@@ -89,6 +99,7 @@ def run(arguments: argparse.Namespace) -> int:
     )
     state_dir = (arguments.state_dir or defaults.local_state_dir()).resolve()
     superoffice = _real_superoffice(arguments)
+    public = _public_url(arguments)
     # `kill` stops it as cleanly as Ctrl-C, including while it is still starting.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
@@ -98,6 +109,7 @@ def run(arguments: argparse.Namespace) -> int:
             template_path=arguments.template,
             superoffice=superoffice,
             simulator_contract=arguments.simulator_contract,
+            public_url=public,
         )
     except PortInUseError as error:
         raise CommandError(str(error), exit_code=2) from None
@@ -117,7 +129,7 @@ def run(arguments: argparse.Namespace) -> int:
 def _real_superoffice(arguments: argparse.Namespace) -> RealSuperOffice | None:
     if arguments.superoffice is None:
         if arguments.credentials is not None:
-            raise CommandError("--credentials goes with --superoffice sod|stage", exit_code=2)
+            raise CommandError("--credentials goes with --superoffice sod|stage|URL", exit_code=2)
         return None
     if arguments.credentials is None:
         raise CommandError(
@@ -129,12 +141,36 @@ def _real_superoffice(arguments: argparse.Namespace) -> RealSuperOffice | None:
         raise CommandError(str(error), exit_code=2) from None
 
 
+def _public_url(arguments: argparse.Namespace) -> str | None:
+    if arguments.public_url is None:
+        return None
+    try:
+        return public_url(arguments.public_url)
+    except ValueError as error:
+        raise CommandError(str(error), exit_code=2) from None
+
+
 def banner(stack: RunningStack) -> str:
     health = stack.health()
     lines = [
         "Local stack running (Ctrl-C stops everything it started):",
         f"  install page     {health['app']['install']}",
         f"  app (HTTP API)   {stack.app_url}   health {stack.health_url}",
+    ]
+    if stack.public_url:
+        lines.append(f"  public URL       {stack.public_url}   (your tunnel to {stack.app_url})")
+    if stack.superoffice is not None:
+        real = stack.superoffice
+        lines.append(
+            f"  SuperOffice      {real.environment} {real.login_url}   client id "
+            f"{real.client_id} (the simulator below is not used)"
+        )
+        if not stack.public_url:
+            lines.append(
+                "                   SuperOffice cannot call 127.0.0.1 back: installs skip CRM "
+                "webhooks (--public-url https://<tunnel> for them)"
+            )
+    lines += [
         f"  simulator        {stack.simulator_url}   sign-in {health['simulator']['signIn']}",
         f"                   control API {health['simulator']['control']}",
         f"  DynamoDB         {stack.dynamodb_endpoint}   ({stack.dynamodb.engine}, "

@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import datetime
 import errno
-import json
 import os
 import sys
 import threading
@@ -36,6 +35,7 @@ from local.runner.gateway import GatewayAddress, HttpApiGateway
 from local.runner.http_server import HEALTH_PATH, AppHTTPServer, ServingThread
 from local.runner.moto_service import start_moto_with_persistent_keys
 from local.runner.provisioning import provision
+from local.runner.real_superoffice import RealSuperOffice
 from local.runner.routes import routes_from_functions
 from local.runner.schedules import Scheduler, scheduled_events
 from local.runner.session_keys import load_or_create_session_keys
@@ -48,6 +48,16 @@ from local.superid_keys import load_or_create_signing_key
 from local.template import FunctionSpec, Template, load_template
 
 Log = Callable[[str], None]
+
+__all__ = [
+    "RealSuperOffice",
+    "RunningStack",
+    "StackPorts",
+    "local_stack",
+    "resolved_functions",
+    "stack_parameters",
+    "start_local_stack",
+]
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,10 @@ class RunningStack:
     moto: RunningService
     runner: FunctionRunner
     persistent: bool
+    # The app's base URL when a tunnel makes it public (`--public-url`); None: `app_url`.
+    public_url: str | None = None
+    # The real SuperOffice the functions use instead of the simulator, if any.
+    superoffice: RealSuperOffice | None = None
     _stop_actions: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _stopped: bool = field(default=False, repr=False)
     _extra_health: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -108,6 +122,11 @@ class RunningStack:
     def health_url(self) -> str:
         return self.app_url + HEALTH_PATH
 
+    @property
+    def app_base_url(self) -> str:
+        """The app's base URL as the functions know it (`AppBaseUrl`): public or local."""
+        return self.public_url or self.app_url
+
     def invoke(self, logical_id: str, event: Any) -> InvocationResult:
         """Invoke a function of the template once, with the stack's environment."""
         return self.runner.invoke(logical_id, event)
@@ -120,9 +139,20 @@ class RunningStack:
             "template": str(self.template.path),
             "app": {
                 "url": self.app_url,
-                "install": self.app_url + "/install",
+                "baseUrl": self.app_base_url,
+                # Started where the callback arrives: the sign-in cookie is per host.
+                "install": self.app_base_url + "/install",
                 "health": self.health_url,
             },
+            "superoffice": (
+                {
+                    "environment": self.superoffice.environment,
+                    "url": self.superoffice.login_url,
+                    "clientId": self.superoffice.client_id,
+                }
+                if self.superoffice is not None
+                else {"environment": "local", "url": self.simulator_url}
+            ),
             "simulator": {
                 "url": self.simulator_url,
                 "signIn": self.simulator_url + "/login/common/oauth/authorize",
@@ -155,6 +185,8 @@ class RunningStack:
             "template": str(self.template.path),
             "region": self.template.names.region,
             "physical_ids": self.physical_ids,
+            # What `invoke` needs to run a function as this stack does (no secrets).
+            "parameters": self.chosen_parameters(),
             "ports": {
                 "app": int(self.app_url.rsplit(":", 1)[1]),
                 "simulator": int(self.simulator_url.rsplit(":", 1)[1]),
@@ -163,6 +195,13 @@ class RunningStack:
             },
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
+
+    def chosen_parameters(self) -> dict[str, str]:
+        """The template parameters this stack was started with beyond the local defaults."""
+        values = {"AppBaseUrl": self.app_base_url}
+        if self.superoffice is not None:
+            values.update(self.superoffice.parameters())
+        return values
 
     def stop(self) -> None:
         """Stop everything this stack started, newest first; calling again does nothing."""
@@ -180,43 +219,6 @@ class RunningStack:
         self.stop()
 
 
-@dataclass(frozen=True)
-class RealSuperOffice:
-    """A real SuperOffice environment to sign in against, with that app's credentials."""
-
-    environment: str  # sod or stage (production needs its certificate: deploy instead)
-    client_id: str
-    client_secret: str = field(repr=False)
-    private_key: str = field(repr=False)  # RSA XML from the Developer Portal, or PEM
-
-    @classmethod
-    def from_file(cls, environment: str, path: Path) -> RealSuperOffice:
-        """`{"client_id", "client_secret", "private_key"}` as JSON (keep it out of git)."""
-        try:
-            data = json.loads(path.read_text("utf-8"))
-            return cls(
-                environment=environment,
-                client_id=str(data["client_id"]),
-                client_secret=str(data["client_secret"]),
-                private_key=str(data["private_key"]),
-            )
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise ValueError(
-                f"{path}: needs a JSON object with client_id, client_secret and private_key"
-            ) from error
-
-    def parameters(self) -> dict[str, str]:
-        return {
-            "EnvironmentName": self.environment,
-            "ClientId": self.client_id,
-            "SigningCertificate": "",  # SOD's and Stage's certificates ship in the layer
-            "LocalBaseUrl": "",
-        }
-
-    def secret_values(self) -> dict[str, str]:
-        return {"client_secret": self.client_secret, "private_key": self.private_key}
-
-
 def start_local_stack(
     *,
     ports: StackPorts | None = None,
@@ -231,6 +233,7 @@ def start_local_stack(
     schedule_clock: Callable[[], datetime.datetime] | None = None,
     superoffice: RealSuperOffice | None = None,
     simulator_contract: str | None = None,
+    public_url: str | None = None,
 ) -> RunningStack:
     """Start the stack and return once every part answers.
 
@@ -242,8 +245,10 @@ def start_local_stack(
       (stream checkpoints under `<state dir>/streams/` when `persistent`).
     - `write_stack_json`: record the running stack in `<state dir>/stack.json`.
     - `schedule_clock`: the schedules' clock (UTC); tests pass a fast one.
-    - `superoffice`: sign in against a real SuperOffice environment (SOD, Stage) with that
-      app's credentials instead of the simulator (which still runs, unused).
+    - `superoffice`: sign in against a real SuperOffice (SOD, Stage, or any at a base URL)
+      with that app's credentials instead of the simulator (which still runs, unused).
+    - `public_url`: the app's base URL when a tunnel makes the stack public (validated
+      by `local.runner.public_url`); the stack still listens on `host` only.
     - `simulator_contract`: how the simulator holds requests to SuperOffice's published
       contract (`off`, `report`, `enforce`; default `$LOCAL_SIMULATOR_CONTRACT` or `report`).
     """
@@ -269,20 +274,13 @@ def start_local_stack(
         )
 
         names = LocalNames(region=defaults.local_region(), sqs_endpoint=moto.endpoint)
-        parameters = defaults.template_parameters(
-            signing_certificate=load_or_create_signing_key(state_dir).certificate_pem,
-            app_base_url=app_url,
-            local_base_url=simulator.base_url,
+        parameters, secret_values = stack_parameters(
+            state_dir,
+            app_url=app_url,
+            simulator_url=simulator.base_url,
+            superoffice=superoffice,
+            public_url=public_url,
         )
-        credentials = load_or_create_app_credentials(state_dir)
-        secret_values = {
-            "client_secret": credentials.client_secret,
-            "private_key": credentials.private_key_xml,
-            "session_keys": load_or_create_session_keys(state_dir),
-        }
-        if superoffice is not None:
-            parameters.update(superoffice.parameters())
-            secret_values.update(superoffice.secret_values())
         draft = load_template(template_path, parameters=parameters, names=names)
         clients = _clients(dynamodb.endpoint, moto.endpoint, names.region)
         physical_ids = provision(
@@ -316,6 +314,8 @@ def start_local_stack(
             moto=moto,
             runner=runner,
             persistent=persistent,
+            public_url=public_url,
+            superoffice=superoffice,
         )
         stack._stop_actions.extend([moto.stop, dynamodb.stop, simulator.stop])
 
@@ -406,6 +406,37 @@ def start_local_stack(
         cleanup.pop_all()  # from here on, the stack owns everything
         return stack
     raise AssertionError("unreachable")  # the `with` block returns or raises
+
+
+def stack_parameters(
+    state_dir: Path,
+    *,
+    app_url: str,
+    simulator_url: str,
+    superoffice: RealSuperOffice | None = None,
+    public_url: str | None = None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The template's parameters and the secrets' values for this stack.
+
+    By default the simulator and the locally generated app credentials; `superoffice`
+    replaces both with a real SuperOffice and that app's credentials; `public_url`
+    replaces the app's base URL (the session key ring stays the local one).
+    """
+    parameters = defaults.template_parameters(
+        signing_certificate=load_or_create_signing_key(state_dir).certificate_pem,
+        app_base_url=public_url or app_url,
+        local_base_url=simulator_url,
+    )
+    credentials = load_or_create_app_credentials(state_dir)
+    secret_values = {
+        "client_secret": credentials.client_secret,
+        "private_key": credentials.private_key_xml,
+        "session_keys": load_or_create_session_keys(state_dir),
+    }
+    if superoffice is not None:
+        parameters.update(superoffice.parameters())
+        secret_values.update(superoffice.secret_values())
+    return parameters, secret_values
 
 
 def resolved_functions(template: Template) -> dict[str, FunctionSpec]:

@@ -12,7 +12,7 @@ import json
 import os
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -37,6 +37,9 @@ class StackInfo:
     region: str
     physical_ids: dict[str, str]
     health_url: str
+    # Template parameters the stack was started with beyond the local defaults
+    # (`--superoffice`, `--public-url`); empty in files of older runners.
+    parameters: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StackInfo:
@@ -50,6 +53,7 @@ class StackInfo:
             region=str(data["region"]),
             physical_ids={str(k): str(v) for k, v in data["physical_ids"].items()},
             health_url=str(data["health_url"]),
+            parameters={str(k): str(v) for k, v in (data.get("parameters") or {}).items()},
         )
 
 

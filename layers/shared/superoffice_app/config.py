@@ -7,6 +7,7 @@ invocation with one clear line instead of misbehaving later.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -14,16 +15,45 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from superoffice_app.environments import ENVIRONMENT_NAMES, Environment, known_environment
+from superoffice_app.environments import (
+    ENVIRONMENT_NAMES,
+    NAMED_HOSTS,
+    Environment,
+    custom_environment,
+    known_environment,
+)
 
 ENVIRONMENT_SETTING = "SUPEROFFICE_ENVIRONMENT"
 CLIENT_ID_SETTING = "SUPEROFFICE_CLIENT_ID"
 LOCAL_BASE_URL_SETTING = "SUPEROFFICE_LOCAL_BASE_URL"
+BASE_URL_SETTING = "SUPEROFFICE_BASE_URL"
 CERTIFICATE_SETTING = "SUPEROFFICE_SIGNING_CERTIFICATE"
 APP_BASE_URL_SETTING = "APP_BASE_URL"
 
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """`localhost` or a loopback IP literal (127.0.0.0/8, ::1): this machine only."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _unreachable_from_outside(host: str | None) -> bool:
+    """A host SuperOffice's servers cannot call: loopback, or a private or link-local IP."""
+    if is_loopback_host(host):
+        return True
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    return address.is_private or address.is_link_local or address.is_unspecified
 
 
 class ConfigError(RuntimeError):
@@ -45,6 +75,18 @@ class AppConfig:
     @property
     def session_jwks_url(self) -> str:
         return self.app_base_url + "/.well-known/jwks.json"
+
+    @property
+    def superoffice_can_call_back(self) -> bool:
+        """Whether SuperOffice can reach the app's base URL (webhooks and their test event).
+
+        Not when the app listens on a loopback or private address (a developer's local
+        stack) while SuperOffice is a real one: only the local simulator runs on the same
+        machine. A public URL (`--public-url`, a tunnel) makes it reachable again.
+        """
+        if self.environment.reaches_loopback:
+            return True
+        return not _unreachable_from_outside(urlsplit(self.app_base_url).hostname)
 
 
 def required_setting(env: Mapping[str, str], name: str) -> str:
@@ -72,10 +114,13 @@ def load_environment(env: Mapping[str, str]) -> Environment:
         raise ConfigError(
             f"{ENVIRONMENT_SETTING}={name!r} is not one of {', '.join(ENVIRONMENT_NAMES)}"
         )
-    local_base = None
-    if name == "local":
-        local_base = _base_url(env, LOCAL_BASE_URL_SETTING, allow_http=True)
-    environment = known_environment(name, local_base_url=local_base)
+    if name == "custom":
+        environment = custom_environment(_custom_base_url(env))
+    else:
+        local_base = None
+        if name == "local":
+            local_base = _base_url(env, LOCAL_BASE_URL_SETTING, allow_http=True)
+        environment = known_environment(name, local_base_url=local_base)
 
     certificate = env.get(CERTIFICATE_SETTING, "").strip()
     if certificate:
@@ -102,6 +147,31 @@ def load_environment(env: Mapping[str, str]) -> Environment:
     return environment
 
 
+def _custom_base_url(env: Mapping[str, str]) -> str:
+    """SUPEROFFICE_BASE_URL: https (http only on loopback), not a named environment's host.
+
+    Tickets, the client secret and the private key's signatures go there. A named host is
+    refused so that `custom` cannot bypass that environment's rules (production's
+    certificate must be configuration).
+    """
+    value = _base_url(env, BASE_URL_SETTING, allow_http=True)
+    parts = urlsplit(value)
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"{BASE_URL_SETTING} must not carry credentials")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ConfigError(
+            f"{BASE_URL_SETTING} must be an https URL (http only on a loopback address), "
+            f"got {value!r}"
+        )
+    named = NAMED_HOSTS.get((parts.hostname or "").lower())
+    if named is not None:
+        raise ConfigError(
+            f"{BASE_URL_SETTING} is the {named} environment's host: set "
+            f"{ENVIRONMENT_SETTING}={named} instead of custom"
+        )
+    return value
+
+
 def load_config(env: Mapping[str, str] | None = None) -> AppConfig:
     """Read and validate every setting the functions share."""
     source = os.environ if env is None else env
@@ -112,7 +182,7 @@ def load_config(env: Mapping[str, str] | None = None) -> AppConfig:
     # Plain http only where nothing crosses a network: the local environment, or the app on
     # a loopback address (a developer's local stack signing in against real SOD).
     raw_base = source.get(APP_BASE_URL_SETTING, "")
-    loopback = urlsplit(raw_base.strip()).hostname in _LOOPBACK_HOSTS
+    loopback = is_loopback_host(urlsplit(raw_base.strip()).hostname)
     app_base_url = _base_url(
         source, APP_BASE_URL_SETTING, allow_http=environment.name == "local" or loopback
     )

@@ -1,7 +1,10 @@
 """The SuperOffice environments a deployment can serve, described once and immutably.
 
 Each deployment serves exactly one environment (protocol section 1). `local` is the
-SuperOffice simulator of the local stack: same paths, base URL from a setting.
+SuperOffice simulator of the local stack: same paths, base URL from a setting. `custom`
+is any other SuperOffice at a configured base URL (a new environment, a SuperOffice
+reached through a proxy, the simulator standing in for a foreign one): SuperOffice's
+documented paths on that base, its signing keys from its published JWKS.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from superoffice_app.maintenance import SUPEROFFICE_ONLINE_WINDOWS, MaintenanceWindow
 
@@ -38,6 +41,12 @@ class Environment:
     # Production's certificate is not public: a deployment must supply it.
     requires_configured_certificate: bool = False
     certificate_thumbprint: str | None = field(default=None)
+    # Plain http from SuperOffice (its login host, the state API's `Api`) is accepted only
+    # from a SuperOffice on this machine: the simulator, or a custom one on loopback.
+    allows_http: bool = False
+    # Whether this SuperOffice can call an app listening on this machine's loopback
+    # interface (webhook test events and deliveries): only the local stack's simulator.
+    reaches_loopback: bool = False
 
     @property
     def discovery_url(self) -> str:
@@ -74,15 +83,19 @@ def _frozen_keys(jwks: dict[str, Any]) -> tuple[MappingProxyType[str, Any], ...]
     return tuple(MappingProxyType(dict(key)) for key in jwks.get("keys", []))
 
 
+# The login hosts of the named environments (protocol section 1).
+NAMED_HOSTS = {
+    "sod.superoffice.com": "sod",
+    "qaonline.superoffice.com": "stage",
+    "online.superoffice.com": "production",
+}
+
+
 def known_environment(name: str, *, local_base_url: str | None = None) -> Environment:
     """The description of a named environment; `local` needs the simulator's base URL."""
     from superoffice_app.certificates import published_jwks  # noqa: PLC0415 - reads a file
 
-    hosts = {
-        "sod": "https://sod.superoffice.com",
-        "stage": "https://qaonline.superoffice.com",
-        "production": "https://online.superoffice.com",
-    }
+    hosts = {named: f"https://{host}" for host, named in NAMED_HOSTS.items()}
     thumbprints = {
         "sod": "16B7FB8C3F9AB06885A800C64E64C97C4AB5E98C",
         "stage": "484903A7732B928C7980A39D38E947EA119F1089",
@@ -103,8 +116,32 @@ def known_environment(name: str, *, local_base_url: str | None = None) -> Enviro
         base = local_base_url.rstrip("/")
         # The simulator keeps no maintenance schedule of its own: maintenance is injected
         # per tenant as a fault, so the local stack never silently skips work by the clock.
-        return Environment(name="local", login_base=base, issuer=base)
+        return Environment(
+            name="local", login_base=base, issuer=base, allows_http=True, reaches_loopback=True
+        )
     raise KeyError(name)
 
 
-ENVIRONMENT_NAMES = ("sod", "stage", "production", "local")
+def custom_environment(base_url: str) -> Environment:
+    """A SuperOffice at `base_url` (already validated): documented paths, no shipped keys.
+
+    Its id_tokens are verified with the keys of its JWKS (`{base}/login/.well-known/jwks`,
+    downloaded on first use) plus a configured certificate, if any. A host of SuperOffice
+    Online keeps Online's maintenance windows; any other host has none the app knows of.
+    It is treated as a real SuperOffice even on this machine: it is not assumed to reach
+    an app on the loopback interface (that is what `local` is for).
+    """
+    base = base_url.rstrip("/")
+    parts = urlsplit(base)
+    host = (parts.hostname or "").lower()
+    online = host == "superoffice.com" or host.endswith(".superoffice.com")
+    return Environment(
+        name="custom",
+        login_base=base,
+        issuer=base,
+        maintenance_windows=SUPEROFFICE_ONLINE_WINDOWS if online else (),
+        allows_http=parts.scheme == "http",
+    )
+
+
+ENVIRONMENT_NAMES = ("sod", "stage", "production", "local", "custom")

@@ -211,7 +211,9 @@ def test_answers_outside_the_contract_are_refused_and_not_cached(body: object) -
 
 
 def test_the_local_simulator_may_use_http() -> None:
-    local = Environment(name="local", login_base="http://127.0.0.1:3001", issuer="x")
+    local = Environment(
+        name="local", login_base="http://127.0.0.1:3001", issuer="x", allows_http=True
+    )
     server = FakeServer()
     api = "http://127.0.0.1:3001/sod2/Cust12345/api"
     server.on("GET", local.state_api_url(CTX), json_response(200, state_body(Api=api)))

@@ -205,9 +205,9 @@ class StateApiClient:
 
     def _check_api_url(self, api: str, ctx: str) -> None:
         # Tickets and the client secret go to this URL: it must be an https URL (http
-        # only for the local simulator) without credentials, query or fragment.
+        # only from a SuperOffice on this machine) without credentials, query or fragment.
         parts = urlsplit(api)
-        schemes = ("https", "http") if self._environment.name == "local" else ("https",)
+        schemes = ("https", "http") if self._environment.allows_http else ("https",)
         if (
             parts.scheme not in schemes
             or not parts.hostname
