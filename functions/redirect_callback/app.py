@@ -41,6 +41,7 @@ from superoffice_app.store import (
     TenantNotFoundError,
     TenantStatusError,
 )
+from superoffice_app.superoffice.http import UnexpectedResponse
 from superoffice_app.tokens import TokenError
 from superoffice_app.web import pages, problems
 from superoffice_app.web.forms import BadForm, parse_form
@@ -298,11 +299,13 @@ def _superoffice_origins() -> str:
 
 
 def _view(ctx: str) -> dict[str, Any]:
+    config = ONBOARDING.config
     view = tenant_view(
         ONBOARDING.tenants,
         ctx,
         sync_states=ONBOARDING.sync_states,
         sync_entities=ONBOARDING.sync_entities,
+        unreachable_at=None if config.superoffice_can_call_back else config.app_base_url,
     )
     if view is None:
         raise problems.unknown_tenant(ctx)
@@ -415,9 +418,26 @@ def uninstall(ctx: str) -> Response[str]:
 # -- errors ----------------------------------------------------------------------------
 
 
+def _unexpected_answer(error: BaseException) -> UnexpectedResponse | None:
+    """The answer of SuperOffice's behind ``error`` that did not fit, if that was the cause."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, UnexpectedResponse):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__
+    return None
+
+
 @app.exception_handler(Problem)
 def problem(error: Problem) -> Response[str]:
     correlation_id = _correlation_id()
+    answer = _unexpected_answer(error)
+    if answer is not None:
+        # What SuperOffice sent, for whoever looks this correlation id up: the operation,
+        # the status and an excerpt with every credential masked (never in the page).
+        logger.warning("unexpected SuperOffice answer", extra=answer.log_fields())
     logger.warning("request refused", extra={"problem": error.title, "status": error.status})
     if _wants_json():
         response = _json(error.as_json(correlation_id), error.status)

@@ -27,9 +27,6 @@ FIELD_TYPES: Final = (
     "List",
     "Decimal",
 )
-# What SuperOffice does not document but apps have sent for short text: read as
-# ShortText, so an app's layout keeps working (the contract check records the request).
-_ALIASES: Final = {"text": "ShortText"}
 _TEXT_LENGTH: Final = {"ShortText": 40, "LongText": 2000}
 
 
@@ -49,8 +46,6 @@ def canonical_field_type(value: object) -> str:
         for name in FIELD_TYPES:
             if name.lower() == value.strip().lower():
                 return name
-        if value.strip().lower() in _ALIASES:
-            return _ALIASES[value.strip().lower()]
     raise BadRequest(f"unknown field type {value!r} (one of {', '.join(FIELD_TYPES)})")
 
 

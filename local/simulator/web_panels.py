@@ -9,8 +9,8 @@ from typing import Any, Final
 from local.simulator.routing import BadRequest, NotFound
 
 # A web panel as SuperOffice answers it (its WebPanelEntity); a POST or PUT may leave out
-# any of these. A property SuperOffice does not document (an app's "Description") is kept
-# and answered as sent: the contract check reports it, on the request and the answer.
+# any of these. Any other property (an app's "Description": a web panel has none) is
+# ignored, as SuperOffice ignores it; the contract check reports it on the request.
 WEB_PANEL_DEFAULTS: Final[dict[str, Any]] = {
     "WebPanelId": 0,
     "Name": "",
@@ -42,15 +42,14 @@ def web_panel(panel_id: int, body: dict[str, Any]) -> dict[str, Any]:
     name = body.get("Name")
     if not isinstance(name, str) or not name.strip():
         raise BadRequest("Name must be a non-empty string")
-    for key in (*_TEXT_FIELDS, "Description"):
+    for key in _TEXT_FIELDS:
         if key in body and body[key] is not None and not isinstance(body[key], str):
             raise BadRequest(f"{key} must be a string")
-    panel = {**WEB_PANEL_DEFAULTS, **copy.deepcopy(body)}
+    known = {key: copy.deepcopy(value) for key, value in body.items() if key in WEB_PANEL_DEFAULTS}
+    panel = {**WEB_PANEL_DEFAULTS, **known}
     panel.update(WebPanelId=panel_id, Name=name.strip())
     for key in _TEXT_FIELDS:
         panel[key] = panel[key] or ""
-    if "Description" in panel:
-        panel["Description"] = panel["Description"] or ""
     return panel
 
 

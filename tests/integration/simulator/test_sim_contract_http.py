@@ -133,6 +133,26 @@ def test_an_operator_not_documented_for_the_column_type_is_400(api: httpx.Client
 
 
 @pytest.mark.usefixtures("enforce")
+def test_the_preference_agent_is_served_in_enforce_mode(
+    client: httpx.Client, api: httpx.Client
+) -> None:
+    # The documented way to remove a preference (REST has no DELETE), and the documented
+    # shape of its value (a bare JSON string): served, and nothing refused.
+    client.delete("/_control/contract-refusals")
+    assert api.put(PREFERENCE, params={"value": "1"}).status_code == 204
+    assert api.get(PREFERENCE).json() == "1"
+    agent = f"{API}/v1/Agents/Preference"
+    by_name = {"PrefSection": "MyPartnerApp", "PrefKey": "Installed", "PrefLevel": "Database"}
+    found = api.post(f"{agent}/GetPreferenceByName", json=by_name)
+    assert found.status_code == 200, found.text
+    preference_id = found.json()["UserPreferenceId"]
+    deleted = api.post(f"{agent}/DeletePreference", json={"Id": preference_id})
+    assert deleted.status_code == 204, deleted.text
+    assert api.get(PREFERENCE).json() == ""
+    assert _refusals(client) == []
+
+
+@pytest.mark.usefixtures("enforce")
 def test_documented_requests_are_served_in_enforce_mode(api: httpx.Client) -> None:
     assert api.get(f"{API}/v1/List", params={"includeDeleted": "false"}).status_code == 200
     query = {
@@ -155,14 +175,13 @@ def test_documented_requests_are_served_in_enforce_mode(api: httpx.Client) -> No
 def test_report_mode_serves_the_request_and_lists_the_refusal(
     client: httpx.Client, api: httpx.Client
 ) -> None:
-    assert api.put(PREFERENCE, params={"value": "1"}).status_code == 204
-    assert api.delete(PREFERENCE).status_code == 204
+    assert api.get(f"{API}/v1/List", params={"bogus": "1"}).status_code == 200
     archive = api.get(ARCHIVE, params={"$select": "contact.contact_id,contact.business"})
     assert archive.status_code == 200
 
     refusals = _refusals(client)
     assert [(item["rule"], item["method"], item["path"]) for item in refusals] == [
-        ("undocumented-method", "DELETE", "/api/v1/Preference/MyPartnerApp/Installed/Database"),
+        ("undocumented-query-parameter", "GET", "/api/v1/List"),
         ("archive-column", "GET", "/api/v1/Archive/dynamic"),
     ]
     archive_refusal = refusals[1]
@@ -174,7 +193,7 @@ def test_report_mode_serves_the_request_and_lists_the_refusal(
     assert summary == {
         "mode": "report",
         "total": 2,
-        "byRule": {"archive-column": 1, "undocumented-method": 1},
+        "byRule": {"archive-column": 1, "undocumented-query-parameter": 1},
     }
     assert [item["rule"] for item in _refusals(client, rule="archive-column")] == ["archive-column"]
 

@@ -13,6 +13,14 @@ from local.simulator import RunningSimulator
 pytestmark = pytest.mark.integration
 
 API = "/sod2/Cust10001/api"
+# An id path parameter that is not a number: the resource answers 404 (it names nothing);
+# in `enforce` mode the contract check refuses it first, 400 (the parameter is an int32).
+NOT_AN_ID = (400, 404)
+
+
+def contract_mode(client: httpx.Client) -> str:
+    mode: str = client.get("/_control/contract").json()["mode"]
+    return mode
 
 
 @pytest.fixture
@@ -151,7 +159,7 @@ def test_lists(api: httpx.Client) -> None:
     assert api.get(f"{API}/v1/List/{list_id}/Items").status_code == 404
     assert api.delete(f"{API}/v1/List/{list_id}").status_code == 404
     assert api.delete(f"{API}/v1/List/1").status_code == 400  # built-in
-    assert api.get(f"{API}/v1/List/abc").status_code == 404
+    assert api.get(f"{API}/v1/List/abc").status_code in NOT_AN_ID
     assert api.post(f"{API}/v1/List", json={"Tooltip": "no name"}).status_code == 400
 
 
@@ -181,20 +189,55 @@ def test_web_panels(api: httpx.Client) -> None:
     assert api.put(f"{items}/{panel_id}", json=panel).status_code == 404
     assert api.post(items, json=["not", "an", "object"]).status_code == 400
 
+    # A property a web panel does not have: ignored, as SuperOffice ignores it, unless the
+    # contract check refuses it first (`enforce`), naming it.
+    ignored = api.post(items, json={**body, "ProgId": "LocalApp:Other", "Description": "x"})
+    if contract_mode(api) == "enforce":
+        assert ignored.status_code == 400
+        assert "'Description'" in ignored.json()["ErrorMessage"]
+    else:
+        assert ignored.status_code == 200
+        assert "Description" not in ignored.json()
+
 
 def test_preferences(api: httpx.Client) -> None:
     url = f"{API}/v1/Preference/LocalApp/Installed/Database"
-    assert api.get(url).status_code == 404
+    # As documented: the value itself, a JSON string; nothing set reads as "".
+    unset = api.get(url)
+    assert (unset.status_code, unset.json()) == (200, "")
     written = api.put(url, params={"value": "2026-03-05"})
     assert (written.status_code, written.content) == (204, b"")
-    assert api.get(url).json()["Value"] == "2026-03-05"
-    assert (
-        api.get(url.lower().replace("/api/v1/preference", "/api/v1/Preference")).status_code == 200
-    )
+    assert api.get(url).json() == "2026-03-05"
+    lower = api.get(url.lower().replace("/api/v1/preference", "/api/v1/Preference"))
+    assert (lower.status_code, lower.json()) == (200, "2026-03-05")
     assert api.put(url).status_code == 400
     assert api.put(f"{API}/v1/Preference/LocalApp/Installed/Galaxy?value=1").status_code == 400
-    assert api.delete(url).status_code == 204
-    assert api.get(url).status_code == 404
+    assert api.put(f"{API}/v1/Preference/LocalApp/Installed/PCSpecific?value=1").status_code == 400
+    # REST documents no DELETE for a preference.
+    assert api.delete(url).status_code == 405
+    assert api.get(url).json() == "2026-03-05"
+
+
+def test_the_preference_agent_finds_and_deletes_a_preference(api: httpx.Client) -> None:
+    url = f"{API}/v1/Preference/LocalApp/Installed/Database"
+    agent = f"{API}/v1/Agents/Preference"
+    assert api.put(url, params={"value": "1"}).status_code == 204
+    by_name = {"PrefSection": "localapp", "PrefKey": "INSTALLED", "PrefLevel": "Database"}
+    found = api.post(f"{agent}/GetPreferenceByName", json=by_name)
+    assert found.status_code == 200
+    preference = found.json()
+    assert (preference["Level"], preference["RawValue"]) == ("Database", "1")
+    assert preference["Specification"] == {"Section": "LocalApp", "Key": "Installed"}
+    other_level = api.post(f"{agent}/GetPreferenceByName", json={**by_name, "PrefLevel": "PC"})
+    assert (other_level.json()["Level"], other_level.json()["UserPreferenceId"]) == ("Undefined", 0)
+    deleted = api.post(f"{agent}/DeletePreference", json={"Id": preference["UserPreferenceId"]})
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    assert api.get(url).json() == ""
+    again = api.post(f"{agent}/DeletePreference", json={"Id": preference["UserPreferenceId"]})
+    assert again.status_code == 404
+    assert api.post(f"{agent}/DeletePreferences", json={"Ids": [9999]}).status_code == 204
+    assert api.post(f"{agent}/GetPreferenceByName", json={"PrefKey": "x"}).status_code == 400
+    assert api.post(f"{agent}/DeletePreference", json={"Id": "1"}).status_code == 400
 
 
 def test_the_sandbox_starts_with_production_items_but_not_its_approval(
@@ -217,5 +260,5 @@ def test_the_sandbox_starts_with_production_items_but_not_its_approval(
 
 def test_ids_that_are_not_plain_numbers_name_nothing(api: httpx.Client) -> None:
     for raw in ("%C2%B2", "-1", "1.0", "%201"):
-        assert api.get(f"{API}/v1/List/{raw}/Items").status_code == 404
-        assert api.get(f"{API}/v1/List/WebPanel/Items/{raw}").status_code == 404
+        assert api.get(f"{API}/v1/List/{raw}/Items").status_code in NOT_AN_ID
+        assert api.get(f"{API}/v1/List/WebPanel/Items/{raw}").status_code in NOT_AN_ID

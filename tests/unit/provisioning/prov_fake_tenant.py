@@ -3,7 +3,10 @@
 It keeps what a real tenant keeps for provisioning (user-defined field layouts with a
 publish step that renumbers ids, lists with items, web panels, preferences, CRM webhooks
 with their registration test event) and lets a test script faults: busy publishes,
-revoked access, failures of one call.
+revoked access, failures of one call. It answers as SuperOffice documents: a preference's
+GET is the bare value ("" when not set), a preference is removed through the Preference
+agent (REST has no DELETE: 405), and a web panel property SuperOffice does not document is
+refused (the strict simulator's rule: the real service would ignore it silently).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from urllib.parse import unquote
 import httpx
 
 from superoffice_app.environments import Environment
+from superoffice_app.provisioning.documented import WEB_PANEL_PROPERTIES
 from superoffice_app.superoffice.rest import TenantApi
 from superoffice_app.superoffice.state_api import StateApiClient
 from superoffice_app.superoffice.system_user import SystemUserRevoked
@@ -53,6 +57,7 @@ class FakeTenant:
         self.items: dict[int, list[dict[str, Any]]] = {}
         self.panels: list[dict[str, Any]] = []
         self.preferences: dict[tuple[str, str, str], str] = {}
+        self.preference_ids: dict[tuple[str, str, str], int] = {}
         self.busy_polls = 0  # how many GET .../Publish answer true before false
         self.revoked = False
         self.faults: list[Fault] = []
@@ -105,7 +110,7 @@ class FakeTenant:
                 "ProgId": prog_id,
                 "Url": "https://x",
                 "VisibleIn": "ContactCard",
-                "Description": "",
+                "Tooltip": "",
                 "Deleted": False,
             }
         )
@@ -193,6 +198,9 @@ class FakeTenant:
             return self._webhook(method, int(m.group(1)), body)
         if m := re.fullmatch(r"/v1/Preference/([^/]+)/([^/]+)/([^/]+)", path):
             return self._preference(method, (m.group(1), m.group(2), m.group(3)), params)
+        if m := re.fullmatch(r"/v1/Agents/Preference/(\w+)", path):
+            assert method == "POST"
+            return self._preference_agent(m.group(1), body)
         return httpx.Response(
             400, json={"Error": True, "ErrorType": "BadRoute", "ErrorMessage": path}
         )
@@ -273,6 +281,12 @@ class FakeTenant:
     def _panels(self, method: str, body: Any) -> httpx.Response:
         if method == "GET":
             return httpx.Response(200, json=self.panels)
+        unknown = sorted(set(body) - WEB_PANEL_PROPERTIES)
+        if unknown:
+            return httpx.Response(
+                400,
+                json={"Error": True, "ErrorType": "Undocumented", "ErrorMessage": str(unknown)},
+            )
         created = {**body, "WebPanelId": self.new_id()}
         self.panels.append(created)
         return httpx.Response(200, json=created)
@@ -340,17 +354,34 @@ class FakeTenant:
     ) -> httpx.Response:
         if method == "PUT":
             self.preferences[key] = params["value"]
+            self.preference_ids.setdefault(key, self.new_id())
             return httpx.Response(204)
-        if key not in self.preferences:
-            return not_found("no such preference")
-        if method == "DELETE":
-            del self.preferences[key]
-            return httpx.Response(204)
-        section, name, level = key
-        return httpx.Response(
-            200,
-            json={"Section": section, "Key": name, "Level": level, "Value": self.preferences[key]},
-        )
+        if method != "GET":
+            return httpx.Response(405, headers={"Allow": "GET, PUT"})
+        return httpx.Response(200, json=self.preferences.get(key, ""))
+
+    def _preference_agent(self, operation: str, body: Any) -> httpx.Response:
+        if operation == "GetPreferenceByName":
+            key = (body["PrefSection"], body["PrefKey"], body["PrefLevel"])
+            if key not in self.preferences:
+                return httpx.Response(200, json={"Level": "Undefined", "RawValue": ""})
+            return httpx.Response(
+                200,
+                json={
+                    "Level": key[2],
+                    "RawValue": self.preferences[key],
+                    "Specification": {"Section": key[0], "Key": key[1]},
+                    # A preference a test stored directly gets its id when first asked.
+                    "UserPreferenceId": self.preference_ids.setdefault(key, self.new_id()),
+                },
+            )
+        assert operation == "DeletePreference", operation
+        for key, preference_id in list(self.preference_ids.items()):
+            if preference_id == body["Id"]:
+                del self.preference_ids[key]
+                del self.preferences[key]
+                return httpx.Response(204)
+        return not_found(f"no preference with id {body['Id']}")
 
 
 class FakeTickets:

@@ -17,7 +17,7 @@ SPEC_DOCUMENT: dict[str, Any] = {
             "entity": "contact",
             "prog_id": "TestApp:Code",
             "label": "Code",
-            "field_type": "Text",
+            "field_type": "ShortText",
             "tooltip": "A code",
             "attributes": {"TextLength": 20},
         },
@@ -30,7 +30,7 @@ SPEC_DOCUMENT: dict[str, Any] = {
             "name": "Test App",
             "url": "{app_base_url}/panel?ctx=<uctx>&usid=<usid>",
             "visible_in": "ContactCard",
-            "description": "Installed by Test App",
+            "tooltip": "Installed by Test App",
         }
     ],
     "preferences": [{"section": "TestApp", "key": "On", "level": "Database", "value": "1"}],

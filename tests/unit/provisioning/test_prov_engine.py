@@ -40,13 +40,15 @@ def test_from_scratch_creates_and_records_everything() -> None:
     assert code is not None
     assert (code["FieldLabel"], code["FieldType"], code["Tooltip"], code["TextLength"]) == (
         "Code",
-        "Text",
+        "ShortText",
         "A code",
         20,
     )
     (panel,) = tenant.panels
     assert panel["Url"] == f"{APP_BASE_URL}/panel?ctx=<uctx>&usid=<usid>"
-    assert (panel["VisibleIn"], panel["Description"]) == ("ContactCard", "Installed by Test App")
+    # The app's name in Tooltip: a web panel has no Description (the fake refuses one).
+    assert (panel["VisibleIn"], panel["Tooltip"]) == ("ContactCard", "Installed by Test App")
+    assert "Description" not in panel
     assert tenant.preferences == {("TestApp", "On", "Database"): "1"}
     assert [i["Name"] for i in tenant.items[tenant.lists[0]["Id"]]] == ["New", "Active", "Paused"]
     json.dumps(report.as_json())  # renders as JSON

@@ -28,7 +28,7 @@ def test_the_shipped_spec_has_what_certification_needs() -> None:
     assert any(panel.visible_in == "ContactCard" for panel in spec.web_panels)
     assert spec.preferences
     for panel in spec.web_panels:
-        assert spec.app_name in panel.description
+        assert spec.app_name in panel.tooltip
         assert panel.url.startswith(BASE + "/")
         assert "<uctx>" in panel.url
         assert "<usec>" not in panel.url.lower()
@@ -44,8 +44,14 @@ def test_the_shipped_spec_has_what_certification_needs() -> None:
         "created",
         "changed",
         "deleted",
+        "softdeleted",
     }
-    assert len(webhook.events) == 12
+    # Deleted in the user interface: SuperOffice's event for contacts and persons only.
+    assert {e for e in webhook.events if e.endswith(".softdeleted")} == {
+        "contact.softdeleted",
+        "person.softdeleted",
+    }
+    assert len(webhook.events) == 14
 
 
 def test_spec_values() -> None:
@@ -54,7 +60,7 @@ def test_spec_values() -> None:
     assert (code.entity, code.prog_id, code.field_type, code.tooltip) == (
         "Contact",  # normalised from "contact"
         "TestApp:Code",
-        "Text",
+        "ShortText",
         "A code",
     )
     assert dict(code.attributes) == {"TextLength": 20}
@@ -89,15 +95,41 @@ def document(path: list[str | int], value: Any) -> dict[str, Any]:
         (["web_panels", 0, "url"], "{base}/p", "unknown placeholder"),
         (["web_panels", 0, "url"], "http://app.example.com/p", "https URL"),
         (["web_panels", 0, "url"], "javascript:alert(1)", "https URL"),
-        (["web_panels", 0, "description"], "A panel", "must name the app"),
+        (["web_panels", 0, "tooltip"], "A panel", "tooltip must name the app"),
+        (["web_panels", 0, "tooltip"], ..., r"web_panels\[0\]: missing tooltip"),
+        # Earlier versions of the file had one; SuperOffice's web panel has none.
+        (
+            ["web_panels", 0, "description"],
+            "Test App",
+            "description is not a property of a SuperOffice web panel; name the app in tooltip",
+        ),
         (["web_panels", 0, "visible_in"], "Contact Card", "visible_in"),
+        (["web_panels", 0, "visible_in"], "Nowhere", "not one of SuperOffice's VisibleIn"),
+        (["web_panels", 0, "visible_in"], "contactcard", "not one of SuperOffice's VisibleIn"),
         (["web_panels", 0, "attributes"], {"Url": "x"}, "may not set Url"),
+        (["web_panels", 0, "attributes"], {"Tooltip": "x"}, "may not set Tooltip"),
+        (
+            ["web_panels", 0, "attributes"],
+            {"Description": "x", "WindowName": "w"},
+            "attributes 'Description' are not properties SuperOffice documents",
+        ),
         (
             ["user_defined_fields", 0, "entity"],
             "Invoice",
             r"user_defined_fields\[0\] \(TestApp:Score\): entity",
         ),
         (["user_defined_fields", 0, "field_type"], "Money", "field_type must be one of"),
+        (["user_defined_fields", 0, "field_type"], "shorttext", "field_type must be one of"),
+        (
+            ["user_defined_fields", 0, "field_type"],
+            "Text",
+            "field_type 'Text' is not SuperOffice's name; use 'ShortText'",
+        ),
+        (
+            ["user_defined_fields", 0, "attributes"],
+            {"TextLenght": 20},
+            "attributes 'TextLenght' are not properties SuperOffice documents",
+        ),
         (["user_defined_fields", 0, "prog_id"], "Test App/x", "prog_id must be"),
         (["user_defined_fields", 0, "label"], "", "label must be a non-empty string"),
         (["user_defined_fields", 0, "labl"], "x", "unknown key 'labl'"),
@@ -120,6 +152,12 @@ def document(path: list[str | int], value: Any) -> dict[str, Any]:
             "Everyone",
             r"preferences\[0\] \(TestApp/On/Everyone\): level",
         ),
+        (
+            ["preferences", 0, "level"],
+            "PCSpecific",
+            "level 'PCSpecific' is not SuperOffice's name; use 'PC'",
+        ),
+        (["preferences", 0, "level"], "Undefined", "level must be one of"),
         (["preferences", 0, "value"], 1, "value must be a string"),
         (["preferences", 0, "section"], "a/b", "section has characters"),
         (["app_name"], ..., "missing app_name"),
@@ -164,7 +202,8 @@ def test_webhook_values() -> None:
         ({"events": ["contact.created", "Contact.Changed"]}, r"events\[1\] 'Contact.Changed'"),
         ({"events": ["contact"]}, "must be <entity>.<action>"),
         ({"events": ["test"]}, "must be <entity>.<action>"),
-        ({"events": ["contact.updated"]}, "created, changed, deleted"),
+        ({"events": ["contact.updated"]}, "created, changed, deleted, softdeleted"),
+        ({"events": ["sale.softdeleted"]}, "softdeleted only for contact and person"),
         ({"events": ["contact.created", "contact.created"]}, "'contact.created' appears twice"),
         ({"target_url": "https://x"}, "unknown key 'target_url'"),
     ],
@@ -181,6 +220,17 @@ def test_webhook_names_are_unique() -> None:
         parse_spec(twice, app_base_url=BASE)
     with pytest.raises(SpecError, match="webhooks must be a list"):
         parse_spec({**SPEC_DOCUMENT, "webhooks": WEBHOOK_DOCUMENT}, app_base_url=BASE)
+
+
+def test_documented_names_pass_as_they_are() -> None:
+    changed = document(["preferences", 0, "level"], "PC")
+    changed["web_panels"][0]["visible_in"] = "ButtonPanelTask"
+    changed["web_panels"][0]["attributes"] = {"WindowName": "app", "ShowInToolBar": True}
+    changed["user_defined_fields"][0]["field_type"] = "LongText"
+    spec = parse_spec(changed, app_base_url=BASE)
+    assert spec.preferences[0].level == "PC"
+    assert spec.web_panels[0].visible_in == "ButtonPanelTask"
+    assert spec.udefs[0].field_type == "LongText"
 
 
 def test_http_panels_are_allowed_only_for_an_http_app_base() -> None:

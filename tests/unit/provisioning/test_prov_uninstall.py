@@ -103,7 +103,7 @@ def test_revoked_mid_uninstall_stops_and_lists_what_is_left() -> None:
 
     def revoke_after_first_deletion(method: str, path: str) -> httpx.Response | None:
         nonlocal deletions
-        if method == "DELETE":
+        if method == "DELETE" or path.endswith("/DeletePreference"):
             deletions += 1
             if deletions == 2:
                 tenant.revoked = True
@@ -128,7 +128,8 @@ def test_revoked_mid_uninstall_stops_and_lists_what_is_left() -> None:
     assert report.as_json()["left_for_administrator"][0].keys() == {"kind", "key", "name"}
     # No loop: one renewal attempt (refused as revoked), then nothing else was sent.
     assert tenant.log == [
-        ("DELETE", "/v1/Preference/TestApp/On/Database"),
+        ("POST", "/v1/Agents/Preference/GetPreferenceByName"),
+        ("POST", "/v1/Agents/Preference/DeletePreference"),
         ("GET", "/v1/List/WebPanel/Items"),
         ("DELETE", f"/v1/List/WebPanel/Items/{items_by_kind(items, 'web_panel').superoffice_id}"),
     ]

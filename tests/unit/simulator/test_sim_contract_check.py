@@ -56,13 +56,10 @@ NOT_IN_OPENAPI = (
 )
 # The tenant API's catch-alls; what they serve is checked route by route below.
 TENANT_API = (tenant_api.NUMBERED_PATH, tenant_api.UNNUMBERED_PATH)
-# Routes the simulator serves although SuperOffice documents no such operation: the
-# app still calls them today (issue 12 section 3 moves it to a documented way), so they
-# stay until then; in `enforce` mode the contract check refuses them as SuperOffice would.
-KNOWN_UNDOCUMENTED = {
-    # No DELETE for a preference in the REST API: the Preference agent removes one.
-    ("DELETE", "/v1/Preference/{section}/{key}/{level}"),
-}
+# Routes the simulator serves although SuperOffice documents no such operation: none
+# (the DELETE of a preference went with issue 12: the Preference agent removes one). A
+# route added here must say why, and the contract check refuses it in `enforce` mode.
+KNOWN_UNDOCUMENTED: set[tuple[str, str]] = set()
 SAMPLE_VALUES = {
     "id": "17",
     "field": "MyPartnerApp:Score",

@@ -15,11 +15,10 @@ def test_entity_and_field_type_names_are_case_insensitive() -> None:
     assert canonical_entity("cOnTaCt") == "Contact"
     assert canonical_field_type("checkbox") == "Checkbox"
     assert canonical_field_type(2) == "ShortText"
-    # Not documented, but apps send it: read as ShortText.
-    assert canonical_field_type("Text") == "ShortText"
     with pytest.raises(NotFound):
         canonical_entity("Ticket")
-    for value in ("Blob", 0, 9, True, None):
+    # "Text" is not SuperOffice's name (ShortText is): refused like any unknown type.
+    for value in ("Text", "Blob", 0, 9, True, None):
         with pytest.raises(BadRequest):
             canonical_field_type(value)
 
@@ -35,7 +34,7 @@ def test_template_is_a_new_unsaved_field() -> None:
 
 def test_put_keeps_only_what_is_sent_and_publish_renumbers() -> None:
     udefs = Udefs()
-    first = udefs.replace("Contact", [{"FieldLabel": "Existing", "FieldType": "Text"}])
+    first = udefs.replace("Contact", [{"FieldLabel": "Existing", "FieldType": "ShortText"}])
     udefs.publish("Contact")
     published = udefs.fields("Contact")
     assert published[0]["ProgId"] == first[0]["ProgId"] == "SuperOffice:1"
@@ -90,7 +89,7 @@ def test_delete_by_prog_id_or_label() -> None:
     udefs.replace(
         "Project",
         [
-            {"FieldLabel": "Alpha", "FieldType": "Text", "ProgId": "App:A"},
+            {"FieldLabel": "Alpha", "FieldType": "ShortText", "ProgId": "App:A"},
             {"FieldLabel": "Beta", "FieldType": "Date", "ProgId": "App:B"},
         ],
     )
@@ -143,20 +142,53 @@ def test_web_panels() -> None:
         panels.create({"Name": "x", "Url": 5})
 
 
+def test_a_web_panel_ignores_what_superoffice_does_not_document() -> None:
+    # A WebPanelEntity has no Description: SuperOffice ignores it, and so does this.
+    created = WebPanels().create({"Name": "P", "Tooltip": "My App", "Description": "My App"})
+    assert "Description" not in created
+    assert created["Tooltip"] == "My App"
+
+
 def test_preferences() -> None:
     preferences = Preferences()
     written = preferences.put("PartnerApp", "Installed", "database", "yes")
     assert written == {
+        "UserPreferenceId": 1,
         "Section": "PartnerApp",
         "Key": "Installed",
         "Level": "Database",
         "Value": "yes",
     }
-    assert preferences.put("partnerapp", "INSTALLED", "Database", "no")["Key"] == "Installed"
+    again = preferences.put("partnerapp", "INSTALLED", "Database", "no")
+    assert (again["Key"], again["UserPreferenceId"]) == ("Installed", 1)
     assert preferences.get("PARTNERAPP", "installed", "DATABASE")["Value"] == "no"
+    # What the REST GET answers: the bare value, and "" where nothing is set.
+    assert preferences.value("PartnerApp", "Installed", "Database") == "no"
+    assert preferences.value("PartnerApp", "Installed", "Individual") == ""
     with pytest.raises(NotFound):
         preferences.get("PartnerApp", "Installed", "Individual")
-    with pytest.raises(BadRequest):
-        preferences.put("PartnerApp", "Installed", "Galaxy", "x")
-    preferences.delete("PartnerApp", "Installed", "Database")
+    # Only SuperOffice's level names: an app's old "PCSpecific" is not one.
+    for level in ("Galaxy", "PCSpecific", "Undefined"):
+        with pytest.raises(BadRequest):
+            preferences.put("PartnerApp", "Installed", level, "x")
+    assert preferences.put("PartnerApp", "Installed", "pc", "x")["Level"] == "PC"
+    assert [p["UserPreferenceId"] for p in preferences.all()] == [1, 2]
+
+
+def test_the_preference_agent_finds_by_name_at_one_level_and_deletes_by_id() -> None:
+    preferences = Preferences()
+    preferences.put("PartnerApp", "Installed", "Database", "yes")
+    found = preferences.by_name("partnerapp", "installed", "database")
+    assert (found["Level"], found["RawValue"], found["UserPreferenceId"]) == ("Database", "yes", 1)
+    assert found["Specification"] == {"Section": "PartnerApp", "Key": "Installed"}
+    # Nothing set at that level: Level "Undefined" (SuperOffice's "no current setting").
+    other = preferences.by_name("PartnerApp", "Installed", "SystemWide")
+    assert (other["Level"], other["RawValue"], other["UserPreferenceId"]) == ("Undefined", "", 0)
+    with pytest.raises(NotFound):
+        preferences.delete_id(2)
+    preferences.delete_id(1)
     assert preferences.all() == []
+    ids = [preferences.put("A", key, "Database", "x")["UserPreferenceId"] for key in "123"]
+    assert ids == [2, 3, 4]  # ids are never reused
+    preferences.delete_ids([3, 99])  # ids of nothing are passed over
+    assert [p["Key"] for p in preferences.all()] == ["1", "3"]

@@ -300,3 +300,65 @@ def test_repr_hides_credentials() -> None:
     text = repr(tenant(FakeServer()))
     assert CLIENT_SECRET not in text
     assert TICKET not in text
+
+
+# -- fetch: reading an answer, and naming it when it does not fit ---------------------------
+
+
+def _need_a_list(answer: object) -> list[object]:
+    if not isinstance(answer, list):
+        raise UnexpectedResponse("the lists: expected a JSON array")
+    return answer
+
+
+def test_fetch_reads_the_answer() -> None:
+    server = FakeServer()
+    running(server)
+    server.on("GET", LIST_URL, json_response(200, [{"Id": 1}]))
+    answer = tenant(server).fetch(
+        "GET", "/v1/List", _need_a_list, operation="v1ListEntity_GetListDefinitions"
+    )
+    assert answer == [{"Id": 1}]
+
+
+def test_fetch_names_the_operation_status_and_an_excerpt_without_credentials() -> None:
+    server = FakeServer()
+    running(server)
+    # An answer that echoes the request's credentials, and carries a secret of its own.
+    body = {"Echo": f"SOTicket {TICKET} / {CLIENT_SECRET}", "Secret": "whsec-0123456789"}
+    server.on("GET", LIST_URL, json_response(200, body))
+    with pytest.raises(UnexpectedResponse) as raised:
+        tenant(server).fetch(
+            "GET", "/v1/List", _need_a_list, operation="v1ListEntity_GetListDefinitions"
+        )
+    error = raised.value
+    assert str(error) == "v1ListEntity_GetListDefinitions: the lists: expected a JSON array"
+    assert (error.operation, error.status) == ("v1ListEntity_GetListDefinitions", 200)
+    assert error.excerpt is not None
+    assert error.excerpt.startswith('{"Echo": "SOTicket ***')
+    for secret in (TICKET, CLIENT_SECRET, "whsec-0123456789"):
+        assert secret not in error.excerpt
+        assert secret not in str(error)
+    assert error.log_fields() == {
+        "operation": "v1ListEntity_GetListDefinitions",
+        "status": 200,
+        "excerpt": error.excerpt,
+    }
+
+
+def test_fetch_of_an_answer_that_is_not_json_names_the_operation() -> None:
+    server = FakeServer()
+    running(server)
+    server.on("GET", LIST_URL, httpx.Response(200, text=f"<p>{TICKET}</p>"))
+    with pytest.raises(UnexpectedResponse) as raised:
+        tenant(server).fetch("GET", "/v1/List", _need_a_list, operation="v1List_X")
+    assert str(raised.value) == "v1List_X: the answer is not JSON"
+    assert (raised.value.status, raised.value.excerpt) == (200, "<p>***</p>")
+
+
+def test_fetch_leaves_refusals_as_they_are() -> None:
+    server = FakeServer()
+    running(server)
+    server.on("GET", LIST_URL, json_response(404, {"ErrorType": "SoNotFoundException"}))
+    with pytest.raises(SuperOfficeApiError):
+        tenant(server).fetch("GET", "/v1/List", _need_a_list, operation="v1List_X")

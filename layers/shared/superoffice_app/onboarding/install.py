@@ -28,11 +28,13 @@ from superoffice_app.onboarding.tickets import SYSTEM_TOKEN, TICKET
 from superoffice_app.provisioning.engine import PublishWait, provision
 from superoffice_app.provisioning.reports import ProvisioningReport
 from superoffice_app.provisioning.spec import ProvisioningSpec
+from superoffice_app.provisioning.steps import step_of
 from superoffice_app.store import PURGED_STATUSES, Installer, TenantStatus, TenantStore
 from superoffice_app.superoffice.http import (
     AccessRevoked,
     SuperOfficeError,
     SuperOfficeUnavailable,
+    UnexpectedResponse,
 )
 from superoffice_app.superoffice.rest import TenantApi
 from superoffice_app.superoffice.state_api import StateApiClient, TenantNotFound, TenantState
@@ -72,6 +74,7 @@ class Installation:
         spec: ProvisioningSpec,
         publish_wait: PublishWait = INSTALL_PUBLISH_WAIT,
         sync_queue: SyncSender | None = None,
+        webhooks_skipped: str | None = None,
     ) -> None:
         self._environment = environment
         self._tenants = tenants
@@ -81,6 +84,9 @@ class Installation:
         self._spec = spec
         self._publish_wait = publish_wait
         self._sync_queue = sync_queue
+        # Why `spec` has no webhooks although the app declares some (SuperOffice cannot
+        # reach the app): said in every install's audit trail.
+        self._webhooks_skipped = webhooks_skipped
 
     def install(self, claims: IdTokenClaims, *, refresh_token: Secret | None) -> InstallResult:
         ctx = claims.ctx
@@ -144,6 +150,8 @@ class Installation:
             "Installation started" if not reinstall else "Reinstallation started",
             actor=actor,
         )
+        if self._webhooks_skipped:
+            self._tenants.append_event(ctx, "webhooks_skipped", self._webhooks_skipped, actor=actor)
         try:
             report = provision(
                 self._spec,
@@ -158,6 +166,17 @@ class Installation:
         except SuperOfficeUnavailable as error:
             self._fail(ctx, "SuperOffice did not answer during provisioning", actor)
             raise problems.superoffice_unreachable() from error
+        except UnexpectedResponse as error:
+            # Not a refusal: SuperOffice answered, in a shape the app cannot read. The
+            # function logs the operation, status and an excerpt (the error's cause).
+            step = step_of(error.operation)
+            self._fail(
+                ctx,
+                f"SuperOffice answered something the app did not expect while {step}",
+                actor,
+                details={"operation": error.operation, "status": error.status},
+            )
+            raise problems.install_answer_unexpected(step) from error
         except SuperOfficeError as error:
             self._fail(ctx, "SuperOffice refused a provisioning step", actor)
             raise problems.install_incomplete("SuperOffice refused a provisioning step") from error
@@ -217,11 +236,13 @@ class Installation:
             raise problems.tenant_not_running(state.state)
         return state
 
-    def _fail(self, ctx: str, reason: str, actor: str) -> None:
+    def _fail(
+        self, ctx: str, reason: str, actor: str, *, details: dict[str, object] | None = None
+    ) -> None:
         self._tenants.transition(
             ctx, TenantStatus.INSTALL_FAILED, allowed_from={TenantStatus.INSTALLING}
         )
-        self._tenants.append_event(ctx, "install_failed", reason, actor=actor)
+        self._tenants.append_event(ctx, "install_failed", reason, details=details, actor=actor)
 
 
 def _actor(claims: IdTokenClaims) -> str:

@@ -87,6 +87,9 @@ def item_row(item: ProvisionedItem) -> dict[str, Any]:
     }
 
 
+_WEB_PANELS_NOTE = "Users may need to sign out of SuperOffice and in again to see new web panels."
+
+
 def to_do(profile: TenantProfile) -> list[str]:
     """What is left for the administrator, in plain words."""
     if profile.status is TenantStatus.INSTALL_FAILED:
@@ -96,11 +99,53 @@ def to_do(profile: TenantProfile) -> list[str]:
     if profile.status is TenantStatus.UNINSTALLING:
         return ["Run the uninstall again to finish removing the app."]
     if profile.status is TenantStatus.ACTIVE:
-        return [
-            "Nothing: the app set itself up. Users may need to sign out of SuperOffice and "
-            "in again to see new web panels."
-        ]
+        return [f"Nothing: the app set itself up. {_WEB_PANELS_NOTE}"]
     return []
+
+
+# How a developer's local stack becomes reachable for SuperOffice (`python -m local up`).
+PUBLIC_URL_REMEDY = (
+    "run an HTTPS tunnel to the app's local port and start the stack with "
+    "--public-url https://<tunnel host>, then install again"
+)
+
+
+def webhooks_skipped_summary(app_base_url: str) -> str:
+    """The install's audit entry when it leaves the CRM webhooks out."""
+    return (
+        f"CRM webhooks not registered: SuperOffice cannot reach the app at {app_base_url} "
+        f"(a local address). To get them, {PUBLIC_URL_REMEDY}."
+    )
+
+
+def unreachable_callbacks(app_base_url: str) -> dict[str, Any]:
+    """What is missing while SuperOffice cannot reach the app at ``app_base_url``, and how
+    to get it (the view's ``missing``)."""
+    return {
+        "reason": f"SuperOffice cannot reach the app at {app_base_url} (a local address)",
+        "remedy": PUBLIC_URL_REMEDY,
+        "items": [
+            {
+                "what": "CRM webhooks",
+                "effect": "not registered: record changes reach the app only with the "
+                "scheduled sync",
+            },
+            {
+                "what": "Customer state-change notifications",
+                "effect": "not delivered: suspend, resume, move and delete are noticed "
+                "when the app next reads SuperOffice's state API; with --public-url, "
+                "register https://<tunnel host>/notifications/tenant-state as the app's "
+                "customer state change URL in the Developer Portal",
+            },
+        ],
+    }
+
+
+def _missing_lines(missing: dict[str, Any]) -> list[str]:
+    return [
+        f"{missing['reason']}. To get what is missing, {missing['remedy']}.",
+        *(f"{item['what']}: {item['effect']}." for item in missing["items"]),
+    ]
 
 
 def tenant_view(
@@ -111,11 +156,14 @@ def tenant_view(
     sync_states: SyncStateStore | None = None,
     sync_entities: Sequence[str] = (),
     now: datetime | None = None,
+    unreachable_at: str | None = None,
 ) -> dict[str, Any] | None:
     """The tenant as its administrator sees it; None for a tenant the app never knew.
 
     With ``sync_states`` the view has a ``sync`` key: one row per name of
-    ``sync_entities`` (the configured ``SYNC_ENTITIES``), in that order.
+    ``sync_entities`` (the configured ``SYNC_ENTITIES``), in that order. With
+    ``unreachable_at`` (the app's base URL, which SuperOffice cannot reach) the view has a
+    ``missing`` key, and the to-do list says what is missing and how to get it.
     """
     profile = tenants.get(ctx)
     if profile is None:
@@ -152,6 +200,17 @@ def tenant_view(
         ],
         "can_uninstall": profile.status not in (TenantStatus.UNINSTALLED, TenantStatus.DELETED),
     }
+    if unreachable_at is not None:
+        missing = unreachable_callbacks(unreachable_at)
+        view["missing"] = missing
+        if view["can_uninstall"]:
+            lines = _missing_lines(missing)
+            if profile.status is TenantStatus.ACTIVE:
+                # Not "nothing": the app could not set everything up.
+                lines.append(_WEB_PANELS_NOTE)
+            else:
+                lines = view["to_do"] + lines
+            view["to_do"] = lines
     if sync_states is not None:
         view["sync"] = sync_view(
             profile,

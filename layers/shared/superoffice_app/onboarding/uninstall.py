@@ -18,6 +18,7 @@ from superoffice_app.onboarding.recorder import from_stored
 from superoffice_app.provisioning.engine import unprovision
 from superoffice_app.provisioning.items import ProvisionedItem
 from superoffice_app.provisioning.reports import ItemOutcome, UninstallReport
+from superoffice_app.provisioning.steps import step_of
 from superoffice_app.store import TenantStatus, TenantStore
 from superoffice_app.superoffice.rest import TenantApi
 from superoffice_app.web import problems
@@ -85,8 +86,20 @@ class Uninstaller:
         left = report.left_for_administrator
         if left and not report.access_revoked:
             # SuperOffice is reachable in principle but did not finish (an outage, a
-            # refused call): keep `uninstalling` and the records, so the next attempt
-            # continues from here instead of forgetting what is still in the tenant.
+            # refused call, an answer the app could not read): keep `uninstalling` and
+            # the records, so the next attempt continues from here instead of
+            # forgetting what is still in the tenant.
+            if report.unexpected:
+                first = report.unexpected[0]
+                step = step_of(first.operation, default="removing the app's items")
+                self._tenants.append_event(
+                    ctx,
+                    "uninstall_incomplete",
+                    f"SuperOffice answered something the app did not expect while {step}",
+                    details={"operation": first.operation, "status": first.status},
+                )
+                # The function logs the operation, status and excerpt (the cause).
+                raise problems.uninstall_answer_unexpected(step, len(left)) from first
             self._tenants.append_event(
                 ctx, "uninstall_incomplete", report.stopped or "Some items were not removed"
             )

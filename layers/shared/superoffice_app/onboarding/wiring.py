@@ -12,6 +12,7 @@ the management page reports on; the four defaults when unset).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from superoffice_app.config import AppConfig, ConfigError, required_setting
 from superoffice_app.lifecycle.tenant_state import TenantStateStore
 from superoffice_app.onboarding.install import Installation
 from superoffice_app.onboarding.login_cookie import KEY_INFO as LOGIN_KEY_INFO
+from superoffice_app.onboarding.management import webhooks_skipped_summary
 from superoffice_app.onboarding.recorder import StoreRecorder, StoreWebhookSecrets
 from superoffice_app.onboarding.signin import SignIn
 from superoffice_app.onboarding.sync_switch import SyncSwitch, send_sync
@@ -170,8 +172,25 @@ class Onboarding:
         )
 
     @cached_property
-    def spec(self) -> ProvisioningSpec:
+    def declared_spec(self) -> ProvisioningSpec:
+        """What the app declares (provisioning.json), for this base URL."""
         return self._spec or load_spec(app_base_url=self.config.app_base_url)
+
+    @cached_property
+    def spec(self) -> ProvisioningSpec:
+        """What the app provisions here: the declared spec, without CRM webhooks while
+        SuperOffice cannot reach the app (a local stack on 127.0.0.1 against a real
+        SuperOffice): their registration test would fail, and nothing would arrive."""
+        if self.config.superoffice_can_call_back:
+            return self.declared_spec
+        return dataclasses.replace(self.declared_spec, webhooks=())
+
+    @property
+    def webhooks_skipped(self) -> str | None:
+        """The audit entry saying why the install leaves the webhooks out; None if it does not."""
+        if self.config.superoffice_can_call_back or not self.declared_spec.webhooks:
+            return None
+        return webhooks_skipped_summary(self.config.app_base_url)
 
     def ensure_webhooks(self, ctx: str) -> tuple[WebhookReport, ...]:
         """Re-register or re-activate ``ctx``'s CRM webhooks where SuperOffice lost them.
@@ -230,6 +249,7 @@ class Onboarding:
             tenant_api=self.tenant_api,
             spec=self.spec,
             sync_queue=self.sync_queue,
+            webhooks_skipped=self.webhooks_skipped,
         )
 
     def _exchange_code(self, code: str, code_verifier: str) -> TokenResponse:

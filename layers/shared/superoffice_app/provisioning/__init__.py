@@ -7,7 +7,10 @@
 - ``udefs``, ``lists``, ``web_panels``, ``preferences``, ``webhooks``: one module per
   kind of item; ``webhooks`` also has ``ensure_webhooks`` for the sync worker, which
   re-registers or re-activates the tenant's CRM webhooks when SuperOffice lost or
-  disabled them.
+  disabled them;
+- ``documented``: SuperOffice's published names the spec is checked against;
+- ``answers``: reading SuperOffice's answers (``UnexpectedResponse`` when one does not
+  fit); ``steps``: the step an operation belongs to, in words for the audit trail.
 """
 
 from .engine import provision, unprovision

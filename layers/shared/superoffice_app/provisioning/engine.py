@@ -22,6 +22,7 @@ from superoffice_app.superoffice.http import (
     SuperOfficeApiError,
     SuperOfficeError,
     SuperOfficeUnavailable,
+    UnexpectedResponse,
 )
 from superoffice_app.superoffice.rest import TenantApi
 from superoffice_app.superoffice.state_api import TenantNotFound
@@ -116,6 +117,7 @@ class _Uninstall:
         self._outcomes: dict[tuple[str, str], ItemOutcome] = {}
         self._stopped: str | None = None
         self._revoked = False
+        self._unexpected: list[UnexpectedResponse] = []
 
     def remove(self, items: Iterable[ProvisionedItem]) -> UninstallReport:
         start = self._api.request_count
@@ -143,6 +145,7 @@ class _Uninstall:
             access_revoked=self._revoked,
             stopped=self._stopped,
             requests=self._api.request_count - start,
+            unexpected=tuple(self._unexpected),
         )
 
     def _one(self, item: ProvisionedItem, action: Callable[[], OutcomeResult]) -> None:
@@ -212,8 +215,15 @@ class _Uninstall:
         return ItemOutcome(item, "failed", "its list could not be removed")
 
     def _failure(self, error: SuperOfficeError) -> str:
-        """The safe message for ``error``; stops the run when no further call can work."""
+        """The safe message for ``error``; stops the run when no further call can work.
+
+        An answer that does not fit stops nothing: it is about one item (the other items'
+        calls may well work), and it is kept for the caller to say and log.
+        """
         message = str(error)  # SuperOfficeError messages never carry credentials
+        if isinstance(error, UnexpectedResponse):
+            self._unexpected.append(error)
+            return f"SuperOffice answered something the app did not expect ({message})"
         if isinstance(error, AccessRevoked):
             self._revoked = True
             self._stop("the tenant revoked the app's access; remove what is left by hand")

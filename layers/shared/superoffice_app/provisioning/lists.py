@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Final, Literal
 
 from superoffice_app.superoffice.http import SuperOfficeApiError
@@ -15,6 +16,10 @@ from .spec import ListSpec
 __all__ = ["ListRemover", "list_entry_item", "list_item", "provision_lists"]
 
 LISTS_PATH: Final = "/v1/List"
+GET_LISTS: Final = "v1ListEntity_GetListDefinitions"
+CREATE_LIST: Final = "v1ListEntity_PostListEntity"
+GET_ITEMS: Final = "v1ListItemEntity_GetAllFromListDefinition"
+ADD_ITEM: Final = "v1ListItemEntity_AddFromListDefinition"
 
 
 def list_item(spec: ListSpec, list_id: str) -> ProvisionedItem:
@@ -35,18 +40,25 @@ def provision_lists(specs: tuple[ListSpec, ...], api: TenantApi, progress: Progr
     """Create the lists and items that are missing; record every one of them."""
     if not specs:
         return
-    existing = _by_name(live_entries(api.get(LISTS_PATH), f"GET {LISTS_PATH}"))
+    existing = _list_ids(api)
     for spec in specs:
-        entry = existing.get(spec.name)
-        if entry is not None:
-            list_id = identifier(entry, "Id", f"list {spec.name}")
+        found = existing.get(spec.name)
+        if found is not None:
+            list_id = found
             progress.found(list_item(spec, list_id))
-            items_path = _items_path(list_id)
-            items = _by_name(live_entries(api.get(items_path), f"GET {items_path}"))
+            items = api.fetch(
+                "GET",
+                _items_path(list_id),
+                partial(_ids_by_name, what=f"the items of list {spec.name}"),
+                operation=GET_ITEMS,
+            )
         else:
-            answer = api.post(LISTS_PATH, json={"Name": spec.name, "Tooltip": spec.tooltip})
-            list_id = identifier(
-                record(answer, f"POST {LISTS_PATH}"), "Id", f"new list {spec.name}"
+            list_id = api.fetch(
+                "POST",
+                LISTS_PATH,
+                partial(_new_id, what=f"the new list {spec.name}"),
+                operation=CREATE_LIST,
+                json={"Name": spec.name, "Tooltip": spec.tooltip},
             )
             progress.created(list_item(spec, list_id))
             items = {}  # a list just created has no items
@@ -56,19 +68,23 @@ def provision_lists(specs: tuple[ListSpec, ...], api: TenantApi, progress: Progr
 def _provision_items(
     spec: ListSpec,
     list_id: str,
-    existing: dict[str, dict[str, Any]],
+    existing: dict[str, str],
     api: TenantApi,
     progress: Progress,
 ) -> None:
     path = _items_path(list_id)
     for name in spec.items:
-        entry = existing.get(name)
-        if entry is not None:
-            item_id = identifier(entry, "Id", f"item {name} of list {spec.name}")
-            progress.found(list_entry_item(spec, list_id, name, item_id))
+        found = existing.get(name)
+        if found is not None:
+            progress.found(list_entry_item(spec, list_id, name, found))
             continue
-        answer = record(api.post(path, json={"Name": name}), f"POST {path}")
-        item_id = identifier(answer, "Id", f"new item {name} of list {spec.name}")
+        item_id = api.fetch(
+            "POST",
+            path,
+            partial(_new_id, what=f"the new item {name} of list {spec.name}"),
+            operation=ADD_ITEM,
+            json={"Name": name},
+        )
         progress.created(list_entry_item(spec, list_id, name, item_id))
 
 
@@ -95,13 +111,30 @@ class ListRemover:
 
     def _current_ids(self) -> dict[str, str]:
         if self._ids is None:
-            lists = _by_name(live_entries(self._api.get(LISTS_PATH), f"GET {LISTS_PATH}"))
-            self._ids = {name: identifier(e, "Id", f"list {name}") for name, e in lists.items()}
+            self._ids = _list_ids(self._api)
         return self._ids
 
 
 def _items_path(list_id: str) -> str:
     return f"{LISTS_PATH}/{segment(list_id)}/Items"
+
+
+def _list_ids(api: TenantApi) -> dict[str, str]:
+    """The live custom lists' ids by name."""
+    return api.fetch(
+        "GET", LISTS_PATH, partial(_ids_by_name, what="the lists"), operation=GET_LISTS
+    )
+
+
+def _ids_by_name(answer: Any, *, what: str) -> dict[str, str]:
+    return {
+        name: identifier(entry, "Id", f"{what}: {name}")
+        for name, entry in _by_name(live_entries(answer, what)).items()
+    }
+
+
+def _new_id(answer: Any, *, what: str) -> str:
+    return identifier(record(answer, what), "Id", what)
 
 
 def _by_name(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from superoffice_app.superoffice.http import UnexpectedResponse
+
 from .items import ProvisionedItem, Recorder
 
 __all__ = [
@@ -63,7 +65,8 @@ class UninstallReport:
 
     ``stopped`` says why the run ended early (access revoked, SuperOffice unavailable);
     with ``access_revoked`` the app can do nothing more and ``left_for_administrator``
-    is the list for the customer's administrator to remove by hand.
+    is the list for the customer's administrator to remove by hand. ``unexpected`` holds
+    the answers of SuperOffice's that did not fit (their items failed), in order.
     """
 
     ctx: str
@@ -71,6 +74,7 @@ class UninstallReport:
     access_revoked: bool
     stopped: str | None
     requests: int
+    unexpected: tuple[UnexpectedResponse, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -94,6 +98,10 @@ class UninstallReport:
             "access_revoked": self.access_revoked,
             "stopped": self.stopped,
             "requests": self.requests,
+            # The excerpts are for logs only.
+            "unexpected_answers": [
+                {"operation": error.operation, "status": error.status} for error in self.unexpected
+            ],
             "outcomes": [outcome.as_json() for outcome in self.outcomes],
             "left_for_administrator": [
                 {"kind": item.kind, "key": item.key, "name": item.name}

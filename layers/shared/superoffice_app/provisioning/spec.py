@@ -21,6 +21,8 @@ from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
+from . import documented
+
 __all__ = [
     "DEFAULT_SPEC_PATH",
     "PREFERENCE_LEVELS",
@@ -42,27 +44,14 @@ __all__ = [
 DEFAULT_SPEC_PATH: Final = Path(__file__).with_name("provisioning.json")
 
 UDEF_ENTITIES: Final = ("Contact", "Person", "Project", "Sale", "Appointment", "Document")
-# SuperOffice's UDefFieldType names, plus "Text" as the contract writes short text.
-UDEF_FIELD_TYPES: Final = frozenset(
-    {
-        "Number",
-        "Text",
-        "ShortText",
-        "LongText",
-        "Date",
-        "UnlimitedDate",
-        "Checkbox",
-        "List",
-        "Decimal",
-    }
-)
-PREFERENCE_LEVELS: Final = frozenset(
-    {"HardDefault", "SystemWide", "Database", "Group", "Individual", "PCSpecific"}
-)
+# SuperOffice's UDefFieldType names, exactly as documented.
+UDEF_FIELD_TYPES: Final = frozenset(documented.UDEF_FIELD_TYPES)
+# The documented levels a value can be set at ("Undefined" means "not set").
+PREFERENCE_LEVELS: Final = frozenset(documented.PREFERENCE_LEVELS) - {"Undefined"}
 # Fields the engine sets itself: an attribute may not override them.
 _RESERVED_UDEF_ATTRIBUTES: Final = frozenset({"UDefFieldId", "ProgId", "FieldLabel", "FieldType"})
 _RESERVED_PANEL_ATTRIBUTES: Final = frozenset(
-    {"WebPanelId", "ProgId", "Name", "Url", "VisibleIn", "Description", "Deleted"}
+    {"WebPanelId", "ProgId", "Name", "Url", "VisibleIn", "Tooltip", "Deleted"}
 )
 APP_BASE_URL_PLACEHOLDER: Final = "{app_base_url}"
 # A user's credential: SuperOffice would put it into the URL, and so into every log of
@@ -75,7 +64,9 @@ _PLACEHOLDER: Final = re.compile(r"\{[^{}]*\}")
 _MAX_TEXT: Final = 255
 # Where NotificationWebhookFunction receives a tenant's record events (template.yaml).
 WEBHOOK_PATH: Final = "/webhooks/crm/"
-WEBHOOK_ACTIONS: Final = ("created", "changed", "deleted")
+WEBHOOK_ACTIONS: Final = ("created", "changed", "deleted", "softdeleted")
+# `{entity}.softdeleted` ("deleted in the user interface"): documented for these only.
+_SOFT_DELETE_EVENT_ENTITIES: Final = ("contact", "person")
 # `contact.created`: SuperOffice's event names, lower case, a main record's entity.
 _WEBHOOK_EVENT: Final = re.compile(r"([a-z][a-z0-9_]{0,63})\.([a-z]+)")
 
@@ -108,13 +99,17 @@ class ListSpec:
 
 @dataclass(frozen=True)
 class WebPanelSpec:
-    """A web panel (or button), identified by ``prog_id``; ``url`` is final (base filled in)."""
+    """A web panel (or button), identified by ``prog_id``; ``url`` is final (base filled in).
+
+    ``tooltip`` names the app: a web panel has no description, and its tooltip is where
+    an administrator sees whose panel it is.
+    """
 
     prog_id: str
     name: str
     url: str
     visible_in: str
-    description: str
+    tooltip: str
     attributes: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -224,16 +219,21 @@ def _udef(entry: Mapping[str, Any], where: str) -> UdefFieldSpec:
     canonical = {name.lower(): name for name in UDEF_ENTITIES}.get(entity.lower())
     if canonical is None:
         raise SpecError(f"{where}: entity must be one of {', '.join(UDEF_ENTITIES)}")
-    field_type = _text(entry, "field_type", where)
-    if field_type not in UDEF_FIELD_TYPES:
-        raise SpecError(f"{where}: field_type must be one of {', '.join(sorted(UDEF_FIELD_TYPES))}")
+    field_type = _documented_name(
+        _text(entry, "field_type", where),
+        f"{where}: field_type",
+        documented.UDEF_FIELD_TYPES,
+        documented.RENAMED_FIELD_TYPES,
+    )
     return UdefFieldSpec(
         entity=canonical,
         prog_id=prog_id,
         label=_text(entry, "label", where),
         field_type=field_type,
         tooltip=_text(entry, "tooltip", where, default=""),
-        attributes=_attributes(entry, where, _RESERVED_UDEF_ATTRIBUTES),
+        attributes=_attributes(
+            entry, where, _RESERVED_UDEF_ATTRIBUTES, documented.UDEF_FIELD_PROPERTIES
+        ),
     )
 
 
@@ -259,24 +259,40 @@ def _list(entry: Mapping[str, Any], where: str) -> ListSpec:
 def _web_panel(
     entry: Mapping[str, Any], where: str, app_base_url: str, app_name: str
 ) -> WebPanelSpec:
+    if "description" in entry:
+        # Earlier versions of this file had one; SuperOffice's web panel has none (it
+        # ignored the property silently), so say where the text goes instead.
+        raise SpecError(
+            f"{where}: description is not a property of a SuperOffice web panel; "
+            "name the app in tooltip instead"
+        )
     _known_keys(
         entry,
         where,
-        required={"prog_id", "name", "url", "visible_in", "description"},
+        required={"prog_id", "name", "url", "visible_in", "tooltip"},
         optional={"attributes"},
     )
     prog_id = _prog_id(entry, where)
     where = f"{where} ({prog_id})"
-    description = _text(entry, "description", where)
-    if app_name not in description:
-        raise SpecError(f"{where}: description must name the app ({app_name!r})")
+    tooltip = _text(entry, "tooltip", where)
+    if app_name not in tooltip:
+        raise SpecError(f"{where}: tooltip must name the app ({app_name!r})")
+    visible_in = _text(entry, "visible_in", where, pattern=_IDENTIFIER)
+    if visible_in not in documented.WEB_PANEL_VISIBLE_IN:
+        raise SpecError(
+            f"{where}: visible_in {visible_in!r} is not one of SuperOffice's VisibleIn values "
+            "(e.g. ContactCard, PersonCard, ProjectCard, SaleCard, NavigatorButton, "
+            "ButtonPanelTask)"
+        )
     return WebPanelSpec(
         prog_id=prog_id,
         name=_text(entry, "name", where),
         url=_panel_url(_text(entry, "url", where, limit=2000), where, app_base_url),
-        visible_in=_text(entry, "visible_in", where, pattern=_IDENTIFIER),
-        description=description,
-        attributes=_attributes(entry, where, _RESERVED_PANEL_ATTRIBUTES),
+        visible_in=visible_in,
+        tooltip=tooltip,
+        attributes=_attributes(
+            entry, where, _RESERVED_PANEL_ATTRIBUTES, documented.WEB_PANEL_PROPERTIES
+        ),
     )
 
 
@@ -303,8 +319,12 @@ def _preference(entry: Mapping[str, Any], where: str) -> PreferenceSpec:
     key = _text(entry, "key", where, pattern=_PATH_SAFE)
     level = _text(entry, "level", where)
     where = f"{where} ({section}/{key}/{level})"
-    if level not in PREFERENCE_LEVELS:
-        raise SpecError(f"{where}: level must be one of {', '.join(sorted(PREFERENCE_LEVELS))}")
+    level = _documented_name(
+        level,
+        f"{where}: level",
+        tuple(name for name in documented.PREFERENCE_LEVELS if name in PREFERENCE_LEVELS),
+        documented.RENAMED_PREFERENCE_LEVELS,
+    )
     value = entry["value"]
     if not isinstance(value, str) or len(value) > _MAX_TEXT:
         raise SpecError(f"{where}: value must be a string (preferences hold text)")
@@ -329,6 +349,11 @@ def _webhook(entry: Mapping[str, Any], where: str, app_base_url: str) -> Webhook
             raise SpecError(
                 f"{where}: events[{index}] {event[:80]!r} must be <entity>.<action> in lower "
                 f"case, the action one of {', '.join(WEBHOOK_ACTIONS)} (e.g. contact.changed)"
+            )
+        if match.group(2) == "softdeleted" and match.group(1) not in _SOFT_DELETE_EVENT_ENTITIES:
+            raise SpecError(
+                f"{where}: events[{index}] {event!r}: SuperOffice sends softdeleted only for "
+                f"{' and '.join(_SOFT_DELETE_EVENT_ENTITIES)}"
             )
         if event in events:
             raise SpecError(f"{where}: event {event!r} appears twice")
@@ -400,7 +425,7 @@ def _prog_id(entry: Mapping[str, Any], where: str) -> str:
 
 
 def _attributes(
-    entry: Mapping[str, Any], where: str, reserved: frozenset[str]
+    entry: Mapping[str, Any], where: str, reserved: frozenset[str], known: frozenset[str]
 ) -> MappingProxyType[str, Any]:
     raw = entry.get("attributes", {})
     if not isinstance(raw, dict):
@@ -408,7 +433,28 @@ def _attributes(
     clashes = sorted(reserved & raw.keys())
     if clashes:
         raise SpecError(f"{where}: attributes may not set {', '.join(clashes)} (set by the app)")
+    # SuperOffice ignores a property it does not know: a misspelt one would do nothing.
+    unknown = sorted(raw.keys() - known)
+    if unknown:
+        raise SpecError(
+            f"{where}: attributes {', '.join(map(repr, unknown))} are not properties "
+            "SuperOffice documents here"
+        )
     return MappingProxyType(dict(raw))
+
+
+def _documented_name(
+    value: str, where: str, names: tuple[str, ...], renamed: Mapping[str, str]
+) -> str:
+    """``value`` if SuperOffice documents it (exactly: JSON values are not case-folded)."""
+    if value in names:
+        return value
+    if value in renamed:
+        raise SpecError(
+            f"{where} {value!r} is not SuperOffice's name; use {renamed[value]!r} "
+            "(SuperOffice does not know the old one)"
+        )
+    raise SpecError(f"{where} must be one of {', '.join(names)}")
 
 
 def _unique(items: tuple[Any, ...], key: Callable[[Any], str], name: str, label: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final
 
 from superoffice_app.superoffice.http import SuperOfficeUnavailable, UnexpectedResponse
@@ -55,6 +56,11 @@ def layout_path(entity: str) -> str:
     return f"/v1/{segment(entity)}/UdefLayout"
 
 
+def operation_id(entity: str, name: str) -> str:
+    """SuperOffice's operationId of an entity's UdefLayout operation (``GetUdefLayout``)."""
+    return f"v1{entity}Entity_{name}"
+
+
 def udef_item(spec: UdefFieldSpec, field_id: str | None, *, published: bool) -> ProvisionedItem:
     return ProvisionedItem(
         kind="udef",
@@ -75,7 +81,7 @@ def provision_fields(
     """Make ``fields`` (all of ``entity``) exist and be published; True if it published."""
     wanted = list(fields)
     path = layout_path(entity)
-    layout = _layout(api, path)
+    layout = _layout(api, entity)
     unpublished = {
         item.key
         for item in progress.recorded()
@@ -94,14 +100,14 @@ def provision_fields(
         found = udef_item(spec, _field_id(present[spec.prog_id]), published=not is_pending)
         progress.found(found)
     if missing:
-        templates = [_template(api, path, spec) for spec in missing]
+        templates = [_template(api, entity, spec) for spec in missing]
         for spec in missing:
             progress.intend(udef_item(spec, None, published=False))
         api.put(path, json=[*layout, *templates])
     if not missing and not pending:
         return False
     publish_layout(api, entity, wait)
-    present = _by_prog_id(_layout(api, path))
+    present = _by_prog_id(_layout(api, entity))
     for spec in wanted:
         if spec.prog_id not in present:
             raise UnexpectedResponse(f"{entity} field {spec.prog_id} is missing after publishing")
@@ -130,9 +136,9 @@ def delete_field(api: TenantApi, entity: str, prog_id: str) -> None:
 def _wait_until_idle(api: TenantApi, path: str, entity: str, wait: PublishWait) -> None:
     deadline = wait.monotonic() + wait.timeout_seconds
     while True:
-        busy = api.get(path)
-        if not isinstance(busy, bool):
-            raise UnexpectedResponse(f"GET {path}: expected true or false")
+        busy = api.fetch(
+            "GET", path, _publishing, operation=operation_id(entity, "IsPublishUdefLayoutActive")
+        )
         if not busy:
             return
         if wait.monotonic() + wait.interval_seconds > deadline:
@@ -144,8 +150,19 @@ def _wait_until_idle(api: TenantApi, path: str, entity: str, wait: PublishWait) 
         wait.sleep(wait.interval_seconds)
 
 
-def _layout(api: TenantApi, path: str) -> list[dict[str, Any]]:
-    return entries(api.get(path), f"GET {path}")
+def _publishing(answer: Any) -> bool:
+    if not isinstance(answer, bool):
+        raise UnexpectedResponse("whether a publish is running: expected true or false")
+    return answer
+
+
+def _layout(api: TenantApi, entity: str) -> list[dict[str, Any]]:
+    return api.fetch(
+        "GET",
+        layout_path(entity),
+        partial(entries, what=f"the {entity} field layout"),
+        operation=operation_id(entity, "GetUdefLayout"),
+    )
 
 
 def _by_prog_id(layout: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -163,10 +180,14 @@ def _field_id(entry: dict[str, Any]) -> str | None:
         return None  # not saved yet (id 0): known after publishing
 
 
-def _template(api: TenantApi, path: str, spec: UdefFieldSpec) -> dict[str, Any]:
+def _template(api: TenantApi, entity: str, spec: UdefFieldSpec) -> dict[str, Any]:
     """SuperOffice's template for a new field (placed by SuperOffice), filled in."""
-    template = record(
-        api.post(path, params={"udefFieldType": spec.field_type}), f"POST {path} (template)"
+    template = api.fetch(
+        "POST",
+        layout_path(entity),
+        partial(record, what=f"the new {entity} field's template"),
+        operation=operation_id(entity, "AddUdefField"),
+        params={"udefFieldType": spec.field_type},
     )
     filled = dict(template)
     filled.update(spec.attributes)

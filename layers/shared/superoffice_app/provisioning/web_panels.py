@@ -1,7 +1,12 @@
-"""Web panels (and buttons), found by ProgId."""
+"""Web panels (and buttons), found by ProgId.
+
+Only properties of SuperOffice's ``WebPanelEntity`` are sent (it ignores others
+silently): the app's name goes into ``Tooltip``, as a web panel has no description.
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Final, Literal
 
 from superoffice_app.superoffice.http import SuperOfficeApiError
@@ -15,6 +20,8 @@ from .spec import WebPanelSpec
 __all__ = ["WebPanelRemover", "provision_web_panels", "web_panel_item"]
 
 PANELS_PATH: Final = "/v1/List/WebPanel/Items"
+LIST_PANELS: Final = "v1WebPanelEntityList_GetAllWebPanelEntity"
+CREATE_PANEL: Final = "v1WebPanelEntityList_PostWebPanelEntity"
 
 
 def web_panel_item(spec: WebPanelSpec, panel_id: str) -> ProvisionedItem:
@@ -37,11 +44,11 @@ def provision_web_panels(
     """
     if not specs:
         return
-    existing = _by_prog_id(api)
+    existing = _panel_ids(api)
     for spec in specs:
-        entry = existing.get(spec.prog_id)
-        if entry is not None:
-            progress.found(web_panel_item(spec, identifier(entry, "WebPanelId", spec.prog_id)))
+        found = existing.get(spec.prog_id)
+        if found is not None:
+            progress.found(web_panel_item(spec, found))
             continue
         body: dict[str, Any] = {
             **spec.attributes,
@@ -49,11 +56,16 @@ def provision_web_panels(
             "ProgId": spec.prog_id,
             "Url": spec.url,
             "VisibleIn": spec.visible_in,
-            "Description": spec.description,
+            "Tooltip": spec.tooltip,
             "Deleted": False,
         }
-        answer = record(api.post(PANELS_PATH, json=body), f"POST {PANELS_PATH}")
-        panel_id = identifier(answer, "WebPanelId", f"new web panel {spec.prog_id}")
+        panel_id = api.fetch(
+            "POST",
+            PANELS_PATH,
+            partial(_new_panel_id, what=f"the new web panel {spec.prog_id}"),
+            operation=CREATE_PANEL,
+            json=body,
+        )
         progress.created(web_panel_item(spec, panel_id))
 
 
@@ -68,10 +80,7 @@ class WebPanelRemover:
         # By ProgId, not by the recorded id, for the same reason as lists (ids can be
         # reused after a restore).
         if self._ids is None:
-            self._ids = {
-                prog_id: identifier(entry, "WebPanelId", prog_id)
-                for prog_id, entry in _by_prog_id(self._api).items()
-            }
+            self._ids = _panel_ids(self._api)
         panel_id = self._ids.get(item.key)
         if panel_id is None:
             return "already_gone"
@@ -84,11 +93,19 @@ class WebPanelRemover:
         return "removed"
 
 
-def _by_prog_id(api: TenantApi) -> dict[str, dict[str, Any]]:
-    panels = live_entries(api.get(PANELS_PATH), f"GET {PANELS_PATH}")
-    by_prog_id: dict[str, dict[str, Any]] = {}
-    for panel in panels:
+def _new_panel_id(answer: Any, *, what: str) -> str:
+    return identifier(record(answer, what), "WebPanelId", what)
+
+
+def _panel_ids(api: TenantApi) -> dict[str, str]:
+    """The live web panels' ids by ProgId (the first of equal ProgIds wins)."""
+    return api.fetch("GET", PANELS_PATH, _ids_by_prog_id, operation=LIST_PANELS)
+
+
+def _ids_by_prog_id(answer: Any) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for panel in live_entries(answer, "the web panels"):
         prog_id = panel.get("ProgId")
-        if isinstance(prog_id, str) and prog_id and prog_id not in by_prog_id:
-            by_prog_id[prog_id] = panel
-    return by_prog_id
+        if isinstance(prog_id, str) and prog_id and prog_id not in ids:
+            ids[prog_id] = identifier(panel, "WebPanelId", f"web panel {prog_id}")
+    return ids

@@ -256,9 +256,14 @@ def _register(
         _save(api, webhook_id, _definition(spec, target, secret()), existing)
         progress.found(webhook_item(spec, webhook_id, target))
         return webhook_id
-    answer = api.post(WEBHOOKS_PATH, json=_definition(spec, target, secret()))
-    webhook_id = identifier(
-        record(answer, f"POST {WEBHOOKS_PATH}"), "WebhookId", f"new webhook {spec.name}"
+    webhook_id = api.fetch(
+        "POST",
+        WEBHOOKS_PATH,
+        lambda answer: identifier(
+            record(answer, "the new webhook"), "WebhookId", f"the new webhook {spec.name}"
+        ),
+        operation="v1Webhook_PostWebhook",
+        json=_definition(spec, target, secret()),
     )
     progress.created(webhook_item(spec, webhook_id, target))
     return webhook_id
@@ -296,8 +301,13 @@ def _find(api: TenantApi, name: str, target: str) -> dict[str, Any] | None:
 
 
 def _named(api: TenantApi, name: str) -> list[dict[str, Any]]:
-    answer = api.get(WEBHOOKS_PATH, params={"nameFilter": name})
-    return entries(answer, f"GET {WEBHOOKS_PATH}?nameFilter")
+    return api.fetch(
+        "GET",
+        WEBHOOKS_PATH,
+        lambda answer: entries(answer, "the webhooks of that name"),
+        operation="v1Webhook_GetAllWebhooks",
+        params={"nameFilter": name},
+    )
 
 
 def _recorded_webhook(
@@ -308,15 +318,17 @@ def _recorded_webhook(
         return None
     path = f"{WEBHOOKS_PATH}/{segment(item.superoffice_id)}"
     try:
-        answer = api.get(path)
+        current = api.fetch(
+            "GET",
+            path,
+            lambda answer: None if answer is None else record(answer, "the webhook"),
+            operation="v1Webhook_GetWebhook",
+        )
     except SuperOfficeApiError as error:
         if is_not_found(error):
             return None
         raise
-    if answer is None:
-        return None
-    current = record(answer, f"GET {WEBHOOKS_PATH}/{{id}}")
-    return current if current.get("Name") == name else None
+    return current if current is not None and current.get("Name") == name else None
 
 
 def _needed_repair(current: dict[str, Any], spec: WebhookSpec, target: str) -> WebhookOutcome:

@@ -10,6 +10,7 @@ logging an exception is always safe.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -28,6 +29,7 @@ __all__ = [
     "SuperOfficeError",
     "SuperOfficeUnavailable",
     "UnexpectedResponse",
+    "answer_excerpt",
     "api_error",
     "is_unavailable_status",
     "new_http_client",
@@ -41,8 +43,15 @@ __all__ = [
 
 USER_AGENT: Final = "superoffice-app-backend/0.1 (SuperOffice partner app)"
 MAX_MESSAGE_LENGTH: Final = 300
+# An answer quoted in a log line: enough to see its shape, too little to copy records.
+EXCERPT_LENGTH: Final = 160
 _MASK: Final = "***"
 _CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x1f\x7f]+")
+# Property names whose values are credentials (a webhook's Secret, a token, a ticket, a
+# password): masked in excerpts whatever the value looks like.
+_SECRET_PROPERTY: Final = re.compile(r"secret|token|ticket|password|credential", re.IGNORECASE)
+# SuperOffice credentials by their shape: tickets (7T:...), access tokens (8A:...).
+_CREDENTIAL_VALUE: Final = re.compile(r"\b[0-9][A-Z]:[A-Za-z0-9+/=._-]{4,}")
 
 Clock = Callable[[], datetime]
 """A source of aware datetimes; ``utc_now`` in production, a settable fake in tests."""
@@ -86,7 +95,30 @@ class AccessRevoked(SuperOfficeError):
 
 
 class UnexpectedResponse(SuperOfficeError):
-    """SuperOffice answered successfully, but not with what the contract describes."""
+    """SuperOffice answered successfully, but not with what the contract describes.
+
+    ``operation`` names the call (SuperOffice's operationId, or method and path template),
+    ``status`` is the answer's HTTP status and ``excerpt`` the start of the answer with
+    credentials masked (``answer_excerpt``): what a log line needs to show what came back.
+    They are None where the error was not raised about a tenant API answer.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        status: int | None = None,
+        excerpt: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.status = status
+        self.excerpt = excerpt
+
+    def log_fields(self) -> dict[str, Any]:
+        """The fields for a log line: safe to log (no credential, bounded)."""
+        return {"operation": self.operation, "status": self.status, "excerpt": self.excerpt}
 
 
 def new_http_client(
@@ -134,6 +166,41 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     if len(text) > MAX_MESSAGE_LENGTH:
         text = text[: MAX_MESSAGE_LENGTH - 1] + "…"
     return text
+
+
+def answer_excerpt(answer: Any, secrets: Iterable[str] = ()) -> str:
+    """The start of an answer for a log line, with every credential masked.
+
+    ``answer`` is parsed JSON (or text that is not JSON). Values of properties named like
+    credentials (``Secret``, ``...Token``, ``Ticket``, ``Password``) are masked whatever
+    they hold, values shaped like SuperOffice tickets or access tokens too, and
+    ``secrets`` (the caller's ticket and app token) wherever they appear.
+    """
+    if isinstance(answer, bytes):
+        answer = answer.decode("utf-8", "replace")
+    try:
+        text = answer if isinstance(answer, str) else json.dumps(_masked(answer))
+    except (TypeError, ValueError):
+        text = type(answer).__name__
+    text = _CREDENTIAL_VALUE.sub(_MASK, redact(text, secrets))
+    if len(text) > EXCERPT_LENGTH:
+        text = text[: EXCERPT_LENGTH - 1] + "…"
+    return text
+
+
+def _masked(value: Any, depth: int = 0) -> Any:
+    if depth > 20:  # answers are read strictly elsewhere; a log line needs no more
+        return "…"
+    if isinstance(value, dict):
+        return {
+            key: _MASK
+            if isinstance(key, str) and _SECRET_PROPERTY.search(key) and item not in (None, "")
+            else _masked(item, depth + 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_masked(item, depth + 1) for item in value]
+    return value
 
 
 def send(
@@ -217,14 +284,19 @@ def api_error(response: httpx.Response, *, secrets: Iterable[str] = ()) -> Super
     return SuperOfficeApiError(response.status_code, error_type, message)
 
 
-def read_json(response: httpx.Response, *, what: str) -> Any:
+def read_json(response: httpx.Response, *, what: str, secrets: Iterable[str] = ()) -> Any:
     """The JSON body of a successful answer; ``None`` for an empty body."""
     if not response.content.strip():
         return None
     try:
         return response.json()
     except ValueError:
-        raise UnexpectedResponse(f"{what}: the answer is not JSON") from None
+        raise UnexpectedResponse(
+            f"{what}: the answer is not JSON",
+            operation=what,
+            status=response.status_code,
+            excerpt=answer_excerpt(response.content, secrets),
+        ) from None
 
 
 def _json_or_none(response: httpx.Response) -> Any:

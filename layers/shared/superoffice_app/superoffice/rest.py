@@ -8,9 +8,9 @@ expired: renew it) and 421 (the tenant moved: re-read the state API). A second 4
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 import httpx
 
@@ -19,6 +19,8 @@ from superoffice_app.tokens import CTX_PATTERN, Secret
 from .http import (
     Clock,
     SuperOfficeUnavailable,
+    UnexpectedResponse,
+    answer_excerpt,
     api_error,
     is_unavailable_status,
     read_json,
@@ -31,6 +33,8 @@ __all__ = ["TenantApi", "TenantNotRunning", "TicketSource"]
 
 _EXPIRED_TICKET: Final = 401
 _WRONG_HOST: Final = 421
+
+T = TypeVar("T")
 
 
 class TicketSource(Protocol):
@@ -120,8 +124,54 @@ class TenantApi:
         ``path`` is relative to the tenant's API base and starts with ``/`` (e.g.
         ``/v1/List``); callers quote path segments themselves.
         """
-        _check_path(path)
         what = f"{method} {path}"
+        response, secrets = self._exchange(method, path, what, params=params, json=json)
+        return read_json(response, what=what, secrets=secrets)
+
+    def fetch(
+        self,
+        method: str,
+        path: str,
+        read: Callable[[Any], T],
+        *,
+        operation: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> T:
+        """``request``, then ``read`` the parsed answer into what the caller needs.
+
+        ``operation`` names the call (SuperOffice's operationId). When the answer does not
+        fit (``read`` or the JSON parser raises ``UnexpectedResponse``), the error names
+        the operation, the answer's status and an excerpt of it with every credential
+        masked, so the caller's log line shows what came back.
+        """
+        response, secrets = self._exchange(
+            method, path, f"{method} {path}", params=params, json=json
+        )
+        # Not JSON: an UnexpectedResponse with the operation, status and excerpt already.
+        answer = read_json(response, what=operation, secrets=secrets)
+        try:
+            return read(answer)
+        except UnexpectedResponse as error:
+            raise UnexpectedResponse(
+                f"{operation}: {error}",
+                operation=operation,
+                status=response.status_code,
+                excerpt=answer_excerpt(answer, secrets),
+            ) from None
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+    ) -> tuple[httpx.Response, tuple[str, str]]:
+        """The 2xx answer to ``method path``, and the credentials it was sent with (to
+        mask in anything quoted from it); every other answer raises."""
+        _check_path(path)
         base = self._api_base(refresh=False)
         ticket = self._tickets.current(self._ctx)
         renewed = rerouted = False
@@ -140,7 +190,7 @@ class TenantApi:
             break
         status = response.status_code
         if 200 <= status < 300:
-            return read_json(response, what=what)
+            return response, (ticket.reveal(), self._app_token.reveal())
         if status == _WRONG_HOST:
             # The state API's host was refused as well: the tenant is probably moving.
             self._state_api.forget(self._ctx)

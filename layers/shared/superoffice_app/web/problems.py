@@ -168,6 +168,22 @@ def install_incomplete(reason: str) -> Problem:
     )
 
 
+def install_answer_unexpected(step: str) -> Problem:
+    """SuperOffice answered a provisioning call, but not in a shape the app can read.
+
+    Not a refusal and not an outage: SuperOffice said something the app did not expect
+    (its log has the operation, status and an excerpt, found by the correlation id).
+    """
+    return Problem(
+        502,
+        "SuperOffice answered something the app did not expect",
+        f"While {step}, SuperOffice sent an answer the app could not read, so it stopped "
+        "there. Everything it set up so far is recorded, so nothing is duplicated or lost.",
+        "Start the installation again; it continues where it stopped. If this keeps "
+        "happening, contact support with the correlation id below.",
+    )
+
+
 def unknown_tenant(ctx: str) -> Problem:
     return Problem(
         404,
@@ -194,6 +210,20 @@ def uninstall_incomplete(left: int) -> Problem:
         f"SuperOffice did not let the app remove everything just now ({left} item(s) left). "
         "Nothing is forgotten: the app still knows what remains.",
         "Try the uninstall again in a few minutes.",
+        retry_href=None,
+    )
+
+
+def uninstall_answer_unexpected(step: str, left: int) -> Problem:
+    """Uninstall stopped short because SuperOffice answered something it could not read."""
+    return Problem(
+        502,
+        "SuperOffice answered something the app did not expect",
+        f"While {step}, SuperOffice sent an answer the app could not read, so "
+        f"{left} item(s) are not removed yet. Nothing is forgotten: the app still knows "
+        "what remains.",
+        "Try the uninstall again later. If this keeps happening, contact support with the "
+        "correlation id below.",
         retry_href=None,
     )
 
