@@ -218,6 +218,11 @@ STEPS: Final = (
         lifecycle_steps.record_change_through_webhook,
     ),
     Step(
+        "a person deleted in SuperOffice's user interface leaves the mirror at once; "
+        "its later purge publishes nothing more",
+        sync_steps.delete_in_the_user_interface,
+    ),
+    Step(
         "SuperOffice deletes {other}: the app purges it, keeping the audit trail",
         lifecycle_steps.delete,
     ),

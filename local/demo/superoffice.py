@@ -84,12 +84,14 @@ class SuperOfficeControl:
     # -- records and webhooks --------------------------------------------------------------
 
     def records(self, ctx: str) -> dict[str, dict[int, dict[str, Any]]]:
-        """Every record of the tenant: entity -> key -> {"updated", **fields}."""
+        """Every record of the tenant as the mirror should hold it: entity -> key ->
+        {"updated", **fields}; records deleted in the user interface left out."""
         answer = self._call("GET", f"/tenants/{ctx}/records")
         return {
             entity: {
                 int(row["primaryKey"]): {"updated": row["updated"], **row["fieldValues"]}
                 for row in rows
+                if row.get("deletedDate") is None
             }
             for entity, rows in answer["records"].items()
         }
@@ -115,6 +117,25 @@ class SuperOfficeControl:
     def delete_record(self, ctx: str, entity: str, key: int, *, notify: bool = False) -> None:
         query = "" if notify else "?notify=false"
         self._call("DELETE", f"/tenants/{ctx}/records/{entity}/{key}{query}")
+
+    def soft_delete_record(
+        self, ctx: str, entity: str, key: int, *, notify: bool = False
+    ) -> dict[str, Any]:
+        """A user deletes the contact or person in SuperOffice's user interface."""
+        answer: dict[str, Any] = self._call(
+            "POST", f"/tenants/{ctx}/records/{entity}/{key}/softdelete", {"notify": notify}
+        )
+        return answer
+
+    def purge_record(
+        self, ctx: str, entity: str, key: int, *, notify: bool = False
+    ) -> dict[str, Any]:
+        """SuperOffice removes the record for good (a soft-deleted one's later purge)."""
+        query = "" if notify else "?notify=false"
+        answer: dict[str, Any] = self._call(
+            "DELETE", f"/tenants/{ctx}/records/{entity}/{key}{query}"
+        )
+        return answer
 
     def webhooks(self, ctx: str) -> list[dict[str, Any]]:
         answer: list[dict[str, Any]] = self._call("GET", f"/tenants/{ctx}/webhooks")["webhooks"]

@@ -4,7 +4,7 @@ The install's last step queues a full sync; later changes come with the schedule
 fires every 15 minutes (`SyncScheduleRate`): the demo does not wait for it but runs the
 dispatcher itself with the schedule's event, as the runner does when the schedule fires.
 Records are changed in SuperOffice quietly (no webhook), so what reaches the mirror came
-through the scheduled sync.
+through the scheduled sync; the delete in the user interface comes through the webhook.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from local.demo.superoffice import mirror_differences
 # because the tenant was busy (30 s).
 WORKER_TIMEOUT_SECONDS: Final = 90.0
 EVENT_TIMEOUT_SECONDS: Final = 15.0
+WEBHOOK_TIMEOUT_SECONDS: Final = 30.0
+# The stream relay publishes a change within about 3 s locally: waiting longer than that
+# shows that nothing more is coming.
+STREAM_SETTLE_SECONDS: Final = 5.0
 
 
 def mirror_and_superoffice(session: DemoSession, ctx: str) -> tuple[int, list[str]]:
@@ -100,7 +104,6 @@ def changes_reach_the_mirror(session: DemoSession) -> None:
             "lastname": f"Person {time.strftime('%H%M%S')}",
             "contact_id": contact_key,
             "title": "Buyer",
-            "email": "demo.person@example.com",
         },
     )
     person_key = int(person["primaryKey"])
@@ -139,3 +142,64 @@ def changes_reach_the_mirror(session: DemoSession) -> None:
                 f"on the bus: {event['detail-type']!r} from {event['source']}: "
                 f"{detail['entity']} {detail['primaryKey']}, updated {detail['updated']}"
             )
+
+
+def delete_in_the_user_interface(session: DemoSession) -> None:
+    """A person deleted in SuperOffice's user interface (soft: `DeletedDate` set) leaves the
+    mirror through the webhook at once, published as deleted once; SuperOffice's later
+    purge (`person.deleted`) finds nothing left to delete and publishes nothing."""
+    ctx, aws, superoffice = session.lifecycle_ctx, session.aws(), session.superoffice()
+    persons = superoffice.records(ctx).get("person") or {}
+    mirrored = aws.mirror(ctx, "person")
+    keys = sorted(key for key in persons if key in mirrored)
+    expect(keys, f"{ctx} has no mirrored person to delete")
+    key = keys[0]
+    mark = session.bus().mark()
+    answer = superoffice.soft_delete_record(ctx, "person", key, notify=True)
+    expect(
+        answer.get("webhooks"),
+        "SuperOffice queued person.softdeleted for no webhook: the install subscribes to it",
+    )
+    session.say(
+        f"a user deletes person {key} in SuperOffice: the row stays with DeletedDate "
+        f"{answer['fieldValues'].get('DeletedDate')}; {answer['event']} for webhook(s) "
+        f"{answer['webhooks']}"
+    )
+
+    def gone() -> tuple[bool, Any]:
+        return key not in aws.mirror(ctx, "person"), f"person {key} still mirrored"
+
+    wait_until(f"person {key} leaves the mirror", gone, timeout=WEBHOOK_TIMEOUT_SECONDS)
+
+    def deletions() -> list[dict[str, Any]]:
+        return [
+            event
+            for event in session.bus().of(ctx, since=mark)
+            if (event["detail"]["entity"], event["detail"]["primaryKey"]) == ("person", key)
+            and event["detail"]["change"] == "deleted"
+        ]
+
+    wait_until(
+        "the bus carries the deletion",
+        lambda: (bool(deletions()), "no deletion yet"),
+        timeout=EVENT_TIMEOUT_SECONDS,
+    )
+    session.say(f"the targeted sync removed person {key} from the mirror; on the bus: deleted")
+    purged = superoffice.purge_record(ctx, "person", key, notify=True)
+
+    def delivered() -> tuple[bool, Any]:
+        for hook in superoffice.webhooks(ctx):
+            for attempt in hook["attempts"]:
+                if attempt.get("event") == "person.deleted" and attempt.get("status") == 200:
+                    return True, attempt
+        return False, "no answered delivery of person.deleted yet"
+
+    wait_until("SuperOffice delivers the purge", delivered, timeout=WEBHOOK_TIMEOUT_SECONDS)
+    aws.wait_for_worker(timeout=WORKER_TIMEOUT_SECONDS)
+    time.sleep(STREAM_SETTLE_SECONDS)
+    count = len(deletions())
+    expect(count == 1, f"person {key} was published as deleted {count} times, not once")
+    session.say(
+        f"SuperOffice purges person {key} later ({purged['event']}, delivered, the app "
+        "answered 200): nothing left to delete, and the deletion is on the bus once"
+    )

@@ -1,9 +1,12 @@
 """The control API's records, webhook health and outbound settings.
 
 Saving or deleting a record emits `{entity}.created/changed/deleted` to the tenant's
-webhooks, as a user's edit in SuperOffice would (unless `"notify": false`). Bulk
-creation is quiet: it makes data for archive queries, not events. Conventions as in
-`control`; every endpoint is listed in `local/simulator/README.md`.
+webhooks, as a user's edit in SuperOffice would (unless `"notify": false`). A contact or
+person deleted in the user interface is soft-deleted (`softdelete`: `DeletedDate` set,
+`{entity}.softdeleted`), removed for good later (DELETE: `{entity}.deleted`) or restored
+(`restore`: `DeletedDate` cleared, `{entity}.changed`, the only documented event a row
+change makes). Bulk creation is quiet: it makes data for archive queries, not events.
+Conventions as in `control`; every endpoint is listed in `local/simulator/README.md`.
 """
 
 from __future__ import annotations
@@ -146,15 +149,41 @@ def register(router: Router, context: SimulatorContext) -> None:
         }
         return Response.json(answer, status=201)
 
-    def delete_record(request: Request) -> Response:
+    def record_id(request: Request) -> int:
         value = request.path_parameters["id"]
         if not (value.isascii() and value.isdigit()):
             raise NotFound(f"{value!r} is not an id")
+        return int(value)
+
+    def delete_record(request: Request) -> Response:
+        key = record_id(request)
         notify = (request.query_value("notify") or "true").strip().lower() != "false"
         with state.lock:
             tenant = tenant_of(request)
-            change = tenant.records.delete(request.path_parameters["entity"], int(value))
+            change = tenant.records.delete(request.path_parameters["entity"], key)
             return Response.json(emitted(tenant, change, DEFAULT_ASSOCIATE_ID, notify=notify))
+
+    def soft_delete_record(request: Request) -> Response:
+        key = record_id(request)
+        body = json_object(request, required=False)
+        associate_id = _whole(body.get("associateId", DEFAULT_ASSOCIATE_ID), "associateId")
+        updated, notify = _moment(body, "updated"), _flag(body, "notify", default=True)
+        with state.lock:
+            tenant = tenant_of(request)
+            change = tenant.records.soft_delete(
+                request.path_parameters["entity"], key, now=state.now(), updated=updated
+            )
+            return Response.json(emitted(tenant, change, associate_id, notify=notify))
+
+    def restore_record(request: Request) -> Response:
+        key = record_id(request)
+        body = json_object(request, required=False)
+        associate_id = _whole(body.get("associateId", DEFAULT_ASSOCIATE_ID), "associateId")
+        updated, notify = _moment(body, "updated"), _flag(body, "notify", default=True)
+        with state.lock:
+            tenant = tenant_of(request)
+            change = tenant.records.restore(request.path_parameters["entity"], key, updated=updated)
+            return Response.json(emitted(tenant, change, associate_id, notify=notify))
 
     def list_records(request: Request) -> Response:
         entity = request.query_value("entity")
@@ -196,6 +225,8 @@ def register(router: Router, context: SimulatorContext) -> None:
     router.add("POST", TENANT + "/records/{entity}", save_record)
     router.add("POST", TENANT + "/records/{entity}/bulk", bulk_create)
     router.add("DELETE", TENANT + "/records/{entity}/{id}", delete_record)
+    router.add("POST", TENANT + "/records/{entity}/{id}/softdelete", soft_delete_record)
+    router.add("POST", TENANT + "/records/{entity}/{id}/restore", restore_record)
     router.add("GET", TENANT + "/webhooks", list_webhooks)
     router.add("GET", PREFIX + "/outbound", get_outbound)
     router.add("PUT", PREFIX + "/outbound", set_outbound)

@@ -2,24 +2,27 @@
 
 One entity per query. Columns are `{entity}.{column}` (or bare `{column}` where the entity
 is known from the path): `{entity}_id` is the primary key (an integer), `updated` and
-`registered` are datetimes, anything else names a free-form field (null when a record
-has none). Entity prefixes and the built-in columns match case-insensitively; field
-names exactly, else case-insensitively.
+`registered` are datetimes, `DeletedDate` (contact and person) the datetime of a delete in
+the user interface, anything else names a free-form field (null when a record has none).
+Entity prefixes and the built-in columns match case-insensitively; field names exactly,
+else case-insensitively.
 
 `$filter` grammar (keywords and operators case-insensitive):
 
     filter     := conjunction ("or" conjunction)*
     conjunction:= term ("and" term)*
     term       := "(" filter ")" | column operator value
-    operator   := eq | ne | lt | gt | afterTime | beforeTime
+    operator   := eq | ne | lt | gt | dateTime | afterTime | beforeTime
     value      := 'quoted string' ('' is a quote) | integer | decimal
 
-How a comparison compares depends on the column: the key as integers (`'17'` works too;
-afterTime/beforeTime refused), datetimes as moments (the value a quoted datetime,
-`Z` and up to seven fractional digits allowed; afterTime is strictly after, beforeTime
-strictly before), fields by their value: numbers numerically, everything else as
-case-insensitive text; a null field only satisfies `ne`. afterTime/beforeTime on a field
-read its value as a datetime. Anything else, `le`/`ge` included, is a 400.
+How a comparison compares depends on the column, with the operators SuperOffice documents
+for its type: the key as integers (`'17'` works too) with eq/ne/lt/gt; datetimes as
+moments with dateTime (equal), afterTime (strictly after) and beforeTime (strictly
+before) only, the value a quoted datetime (`Z` and up to seven fractional digits
+allowed); fields by their value: numbers numerically, everything else as
+case-insensitive text; a null field only satisfies `ne`, a null datetime nothing.
+dateTime/afterTime/beforeTime on a field read its value as a datetime. Anything else,
+`le`/`ge` and `eq` on a datetime included, is a 400.
 """
 
 from __future__ import annotations
@@ -30,14 +33,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from local.simulator.records import ENTITIES, Record
+from local.simulator.records import ENTITIES, NOT_DELETED, SOFT_DELETE_ENTITIES, Record
 from local.simulator.routing import BadRequest
 from local.simulator.timestamps import TICKS_PER_SECOND, format_timestamp, parse_ticks
 
 DEFAULT_TOP: Final = 50
 MAX_TOP: Final = 5000
-OPERATORS: Final = ("eq", "ne", "lt", "gt", "afterTime", "beforeTime")
+OPERATORS: Final = ("eq", "ne", "lt", "gt", "dateTime", "afterTime", "beforeTime")
+# SuperOffice's OData operators for DateTime columns (its OData page, contract/odata-operators).
+DATETIME_OPERATORS: Final = ("dateTime", "afterTime", "beforeTime")
 DATETIME_COLUMNS: Final = ("updated", "registered")
+DELETED_DATE: Final = "deleteddate"
 
 Predicate = Callable[[Record], bool]
 _COMPARE: Final[dict[str, Callable[[Any, Any], bool]]] = {
@@ -45,6 +51,7 @@ _COMPARE: Final[dict[str, Callable[[Any, Any], bool]]] = {
     "ne": operator.ne,
     "lt": operator.lt,
     "gt": operator.gt,
+    "datetime": operator.eq,
     "aftertime": operator.gt,
     "beforetime": operator.lt,
 }
@@ -69,14 +76,17 @@ class Column:
     name: str
     # "id", "datetime" or "field".
     kind: str
-    # The datetime attribute (`updated`, `registered`) or the field's name.
+    # The datetime attribute (`updated`, `registered`, `deleteddate`) or the field's name.
     attribute: str = ""
 
     def value(self, record: Record) -> Any:
-        """The raw value: the key, whole seconds since the epoch, or the field's value."""
+        """The raw value: the key, whole seconds since the epoch (None: a DeletedDate not
+        set), or the field's value."""
         if self.kind == "id":
             return record.primary_key
         if self.kind == "datetime":
+            if self.attribute == DELETED_DATE:
+                return record.deleted_date
             return record.updated if self.attribute == "updated" else record.registered
         fields = record.fields
         if self.attribute in fields:
@@ -87,7 +97,9 @@ class Column:
     def output(self, record: Record) -> Any:
         """The value as an archive answer writes it."""
         value = self.value(record)
-        return format_timestamp(value) if self.kind == "datetime" else value
+        if self.kind != "datetime":
+            return value
+        return NOT_DELETED if value is None else format_timestamp(value)
 
 
 def column(name: str, entity: str | None) -> tuple[str, Column]:
@@ -111,7 +123,7 @@ def column(name: str, entity: str | None) -> tuple[str, Column]:
     lower = rest.lower()
     if lower == f"{entity}_id":
         return entity, Column(text, "id")
-    if lower in DATETIME_COLUMNS:
+    if lower in DATETIME_COLUMNS or (lower == DELETED_DATE and entity in SOFT_DELETE_ENTITIES):
         return entity, Column(text, "datetime", lower)
     return entity, Column(text, "field", rest)
 
@@ -235,7 +247,7 @@ def _number(text: str) -> int | float | None:
 
 def _comparison(target: Column, name: str, literal: _Token) -> Predicate:
     compare = _COMPARE[name.lower()]
-    timed = name in {"afterTime", "beforeTime"}
+    timed = name in DATETIME_OPERATORS
     if target.kind == "id":
         if timed:
             raise BadRequest(f"{name} compares datetimes; {target.name} is the primary key")
@@ -245,12 +257,21 @@ def _comparison(target: Column, name: str, literal: _Token) -> Predicate:
         number = int(key)
         return lambda record: compare(record.primary_key, number)
     if target.kind == "datetime":
+        if not timed:
+            raise BadRequest(
+                f"{name} does not compare datetimes: {target.name} takes "
+                f"{', '.join(DATETIME_OPERATORS)} (dateTime is equality)"
+            )
         if literal.kind != "string":
             raise BadRequest(f"{target.name} is a datetime: quote it, e.g. '2026-11-01T10:00:05'")
         moment = _moment(literal.text)
-        attribute = target.attribute
-        # In ticks: '10:00:04.9999999' is before 10:00:05, exactly.
-        return lambda record: compare(getattr(record, attribute) * TICKS_PER_SECOND, moment)
+
+        def at(record: Record) -> bool:
+            value = target.value(record)
+            # In ticks: '10:00:04.9999999' is before 10:00:05, exactly. Not set: no match.
+            return value is not None and compare(value * TICKS_PER_SECOND, moment)
+
+        return at
     if timed:
         if literal.kind != "string":
             raise BadRequest(f"{name} compares datetimes: quote the value")
@@ -368,8 +389,11 @@ def parse_query(parameters: Mapping[str, str | None], entity: str | None = None)
 
 
 def _sort_key(target: Column) -> Callable[[Record], Any]:
-    if target.kind != "field":
+    if target.kind == "id":
         return target.value
+    if target.kind == "datetime":
+        # A DeletedDate not set sorts first, as SQL Server sorts nulls.
+        return lambda record: (0, 0) if (value := target.value(record)) is None else (1, value)
 
     def key(record: Record) -> tuple[int, Any]:
         value = target.value(record)

@@ -4,7 +4,8 @@ The data is made to exercise an incremental sync: `updated` lies in the last few
 records share seconds in groups of 3 to 10 (whole-second timestamps make that common in
 SuperOffice), in an order unrelated to the primary keys; `registered` is at or before
 `updated`. Persons point to contacts (`contact_id`), sales to a contact and person.
-Fields are the columns the app mirrors (see the contract's REST queries section).
+Fields are the columns the app mirrors, named as SuperOffice's database reference names
+them (`contract/tables.json`): list references such as `business_idx` are list item ids.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ _COMPANY_WORDS: Final = (
 )  # fmt: skip
 _COMPANY_KINDS: Final = ("AS", "ASA", "AB", "Consulting", "Handel", "Data", "Bygg", "Eiendom")
 _DEPARTMENTS: Final = ("", "Sales", "Support", "Finance", "Head office", "Logistics")
-_BUSINESSES: Final = ("Consulting", "Retail", "Software")
-_CATEGORIES: Final = ("Customer", "Prospect", "Supplier")
+# List item ids of the Business and Category lists (contact.business_idx, category_idx).
+_BUSINESS_IDS: Final = (1, 2, 3, 4)
+_CATEGORY_IDS: Final = (1, 2, 3)
 _FIRST_NAMES: Final = (
     "Ada", "Bjørn", "Kari", "Ola", "Åse", "Per", "Ingrid", "Lars", "Sigrid", "Nils", "Eva",
     "Jon",
@@ -39,10 +41,12 @@ _FIRST_NAMES: Final = (
 _LAST_NAMES: Final = ("Nordmann", "Hansen", "Johansen", "Berg", "Lie", "Dahl", "Strand", "Øien")
 _TITLES: Final = ("", "CEO", "CFO", "Buyer", "Engineer", "Account manager")
 _SALE_WORDS: Final = ("Licences", "Support agreement", "Hardware", "Training", "Consulting days")
-_SALE_STATUSES: Final = ("Open", "Sold", "Lost", "Stalled")
+# sale.status is the SaleStatus enum: 1 Open, 2 Sold, 3 Lost, 4 Stalled.
+_SALE_STATUSES: Final = (1, 2, 3, 4)
 _PROJECT_WORDS: Final = ("Rollout", "Migration", "Pilot", "Upgrade", "Audit", "Workshop")
-_PROJECT_STATUSES: Final = ("Planned", "In progress", "Completed")
-_PROJECT_TYPES: Final = ("Internal", "Customer", "Partner")
+# List item ids of the ProjStatus and ProjType lists (project.status_idx, type_idx).
+_PROJECT_STATUS_IDS: Final = (1, 2, 3)
+_PROJECT_TYPE_IDS: Final = (1, 2, 3)
 
 
 def seed_records(ctx: str, counts: Mapping[str, int], now: float) -> Records:
@@ -95,10 +99,10 @@ def _contact(rng: random.Random, key: int, _records: Records) -> dict[str, Any]:
     return {
         "name": f"{rng.choice(_COMPANY_WORDS)} {rng.choice(_COMPANY_KINDS)} {key}",
         "department": rng.choice(_DEPARTMENTS),
-        "orgnr": str(rng.randrange(900_000_000, 999_999_999)),
+        "orgNr": str(rng.randrange(900_000_000, 999_999_999)),
         "number1": f"C{10000 + key}",
-        "business": rng.choice(_BUSINESSES),
-        "category": rng.choice(_CATEGORIES),
+        "business_idx": rng.choice(_BUSINESS_IDS),
+        "category_idx": rng.choice(_CATEGORY_IDS),
     }
 
 
@@ -108,7 +112,6 @@ def _person(rng: random.Random, key: int, records: Records) -> dict[str, Any]:
         "lastname": rng.choice(_LAST_NAMES),
         "contact_id": _some(rng, records, "contact"),
         "title": rng.choice(_TITLES),
-        "email": f"person{key}@example.com",
     }
 
 
@@ -130,6 +133,6 @@ def _project(rng: random.Random, key: int, _records: Records) -> dict[str, Any]:
     return {
         "name": f"{rng.choice(_PROJECT_WORDS)} {key}",
         "project_number": f"P-{1000 + key}",
-        "status": rng.choice(_PROJECT_STATUSES),
-        "type": rng.choice(_PROJECT_TYPES),
+        "status_idx": rng.choice(_PROJECT_STATUS_IDS),
+        "type_idx": rng.choice(_PROJECT_TYPE_IDS),
     }

@@ -5,6 +5,11 @@ creation and on every change), both whole seconds since the epoch as SuperOffice
 them, plus free-form field values. A change reports which fields it changed. Kept apart
 from `items` (what apps provision), because a sandbox clone copies items but has data of
 its own. Not thread-safe on its own: the simulator state guards it with its lock.
+
+Contacts and persons deleted in the user interface are soft-deleted first, as in
+SuperOffice: the row stays, with `DeletedDate` set (`{entity}.softdeleted`), until it is
+removed for good (`{entity}.deleted`) or restored (`DeletedDate` cleared). SuperOffice
+documents neither step as touching `updated`, so neither does unless told to.
 """
 
 from __future__ import annotations
@@ -20,6 +25,11 @@ from local.simulator.timestamps import format_timestamp
 ENTITIES: Final = ("contact", "person", "sale", "project")
 # `{n}` in a bulk creation's string field values becomes the record's running number.
 RUNNING_NUMBER: Final = "{n}"
+# The tables with a `DeletedDate` column: what a delete in the user interface sets.
+SOFT_DELETE_ENTITIES: Final = ("contact", "person")
+# How SuperOffice writes a DeletedDate that is not set: .NET's DateTime.MinValue, as in its
+# published webhook samples.
+NOT_DELETED: Final = "0001-01-01T00:00:00"
 
 
 def canonical_entity(name: str) -> str:
@@ -36,12 +46,16 @@ class Record:
     registered: int
     updated: int
     fields: dict[str, Any]
+    # When it was deleted in the user interface (seconds); None while it is not.
+    deleted_date: int | None = None
 
     def to_json(self) -> dict[str, Any]:
+        deleted = self.deleted_date
         return {
             "primaryKey": self.primary_key,
             "updated": format_timestamp(self.updated),
             "registered": format_timestamp(self.registered),
+            "deletedDate": format_timestamp(deleted) if deleted is not None else None,
             "fieldValues": copy.deepcopy(self.fields),
         }
 
@@ -50,7 +64,7 @@ class Record:
 class RecordChange:
     entity: str
     primary_key: int
-    # "created", "changed" or "deleted": the event is f"{entity}.{action}".
+    # "created", "changed", "softdeleted" or "deleted": the event is f"{entity}.{action}".
     action: str
     changes: list[str]
     # The free-form fields only (the webhook body's FieldValues).
@@ -171,6 +185,7 @@ class Records:
         return BulkResult(entity, count, first if count else None, last if count else None)
 
     def delete(self, entity: str, primary_key: int) -> RecordChange:
+        """Removed for good (a soft-deleted record's purge, or a sale's or project's delete)."""
         records = self.of(entity)
         entity = canonical_entity(entity)
         record = records.pop(primary_key, None)
@@ -178,7 +193,65 @@ class Records:
             raise NotFound(f"there is no {entity} {primary_key}")
         return RecordChange(entity, primary_key, "deleted", [], record.fields, record.updated)
 
+    def soft_delete(
+        self, entity: str, primary_key: int, *, now: float, updated: float | None = None
+    ) -> RecordChange:
+        """Deleted in the user interface: `DeletedDate` is set, the row stays.
+
+        `updated` moves only when given (SuperOffice does not document that it does).
+        """
+        record = self._soft_deletable(entity, primary_key)
+        if record.deleted_date is not None:
+            raise BadRequest(
+                f"{entity} {primary_key} is deleted already: purge it (DELETE) or restore it"
+            )
+        record.deleted_date = int(now // 1)
+        return self._deleted_date_changed(entity, record, "softdeleted", updated)
+
+    def restore(
+        self, entity: str, primary_key: int, *, updated: float | None = None
+    ) -> RecordChange:
+        """Restored from the user interface's deleted records: `DeletedDate` is cleared."""
+        record = self._soft_deletable(entity, primary_key)
+        if record.deleted_date is None:
+            raise BadRequest(f"{entity} {primary_key} is not deleted: nothing to restore")
+        record.deleted_date = None
+        return self._deleted_date_changed(entity, record, "changed", updated)
+
+    def _soft_deletable(self, entity: str, primary_key: int) -> Record:
+        records = self.of(entity)
+        entity = canonical_entity(entity)
+        if entity not in SOFT_DELETE_ENTITIES:
+            raise BadRequest(
+                f"{entity} has no soft delete (its table has no DeletedDate): delete it "
+                "for good with DELETE"
+            )
+        record = records.get(primary_key)
+        if record is None:
+            raise NotFound(f"there is no {entity} {primary_key}")
+        return record
+
+    def _deleted_date_changed(
+        self, entity: str, record: Record, action: str, updated: float | None
+    ) -> RecordChange:
+        if updated is not None:
+            record.updated = int(updated // 1)
+        deleted = record.deleted_date
+        values = {
+            **copy.deepcopy(record.fields),
+            "DeletedDate": format_timestamp(deleted) if deleted is not None else NOT_DELETED,
+        }
+        return RecordChange(
+            canonical_entity(entity),
+            record.primary_key,
+            action,
+            ["DeletedDate"],
+            values,
+            record.updated,
+        )
+
     def counts(self) -> dict[str, int]:
+        """Records per entity, soft-deleted ones included (their rows are still there)."""
         return {entity: len(records) for entity, records in sorted(self.by_entity.items())}
 
     def snapshot(self, entity: str | None = None) -> dict[str, list[dict[str, Any]]]:

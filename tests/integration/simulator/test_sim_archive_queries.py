@@ -32,7 +32,7 @@ def after(updated: str, key: int) -> str:
     """The app's keyset filter: what comes after (updated, key) in (updated, id) order."""
     return (
         f"(contact.updated afterTime '{updated}') or "
-        f"(contact.updated eq '{updated}' and contact.contact_id gt {key})"
+        f"(contact.updated dateTime '{updated}' and contact.contact_id gt {key})"
     )
 
 
@@ -61,7 +61,7 @@ def test_a_query_through_the_gate_with_a_ticket(
         client,
         api + DYNAMIC,
         headers,
-        select="contact.contact_id,contact.updated,contact.name,contact.nothing",
+        select="contact.contact_id,contact.updated,contact.name,contact.kananame",
         orderby="contact.updated,contact.contact_id",
         top="15",
     )
@@ -73,13 +73,14 @@ def test_a_query_through_the_gate_with_a_ticket(
         "contact.contact_id",
         "contact.updated",
         "contact.name",
-        "contact.nothing",
+        "contact.kananame",
     ]
     assert first["EntityName"] == "contact"
     assert first["contact.contact_id"] == first["PrimaryKey"]
     assert first["contact.updated"] == contacts[0]["updated"]
     assert first["contact.name"] == contacts[0]["fieldValues"]["name"]
-    assert first["contact.nothing"] is None
+    # A documented field the record has no value for.
+    assert first["contact.kananame"] is None
     # The next page: what comes after the last row, within its second too.
     last = rows[-1]
     rest = page(
@@ -188,6 +189,22 @@ def test_keyset_paging_and_reconciliation_over_bulk_records(
     )
     assert [row["contact.contact_id"] for row in keys] == [
         k for k in range(3991, 4013) if k not in (4000, 4001)
+    ]
+    # A delete in the user interface keeps the row: it shows as DeletedDate, not missing.
+    soft = client.post(f"{CONTROL}/Cust20001/records/contact/4002/softdelete", json={})
+    assert soft.status_code == 200
+    assert soft.json()["event"] == "contact.softdeleted"
+    keys = page(
+        client,
+        api + DYNAMIC,
+        headers,
+        select="contact.contact_id,contact.DeletedDate",
+        filter="contact.contact_id gt 4001",
+        top="2",
+    )
+    assert [(row["contact.contact_id"], row["contact.DeletedDate"]) for row in keys] == [
+        (4002, soft.json()["fieldValues"]["DeletedDate"]),
+        (4003, "0001-01-01T00:00:00"),
     ]
 
 

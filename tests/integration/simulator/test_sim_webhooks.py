@@ -181,6 +181,32 @@ def test_record_changes_are_delivered_signed(
     assert len(receiver.settle(0.1)) == 4  # person.created was not subscribed
 
 
+def test_a_delete_in_the_user_interface_then_a_restore_then_the_purge_are_delivered(
+    client: httpx.Client, headers: dict[str, str], receiver: AppReceiver
+) -> None:
+    events = ["contact.softdeleted", "contact.changed", "contact.deleted"]
+    register(client, headers, receiver, Events=events)
+    key = save_contact(client, {"name": "Soon gone"}, notify=False)["primaryKey"]
+    record = f"{CONTROL}/records/contact/{key}"
+    soft = client.post(f"{record}/softdelete", json={"associateId": 3})
+    assert soft.status_code == 200, soft.text
+    assert client.post(f"{record}/restore").status_code == 200
+    assert client.post(f"{record}/softdelete").status_code == 200
+    assert client.delete(record).status_code == 200
+    bodies = [verify(received) for received in receiver.wait_for(5, HOOK)[1:]]
+    assert [body["Event"] for body in bodies] == [
+        "contact.softdeleted",
+        "contact.changed",
+        "contact.softdeleted",
+        "contact.deleted",
+    ]
+    assert bodies[0]["ChangedByAssociateId"] == 3
+    assert bodies[0]["Changes"] == bodies[1]["Changes"] == ["DeletedDate"]
+    assert bodies[0]["FieldValues"]["DeletedDate"] == soft.json()["fieldValues"]["DeletedDate"]
+    assert bodies[1]["FieldValues"]["DeletedDate"] == "0001-01-01T00:00:00"  # not set
+    assert {body["PrimaryKey"] for body in bodies} == {key}
+
+
 def test_retries_then_too_many_errors_then_reactivation(
     client: httpx.Client, headers: dict[str, str], receiver: AppReceiver
 ) -> None:

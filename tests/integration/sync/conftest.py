@@ -193,11 +193,14 @@ class SyncHarness:
             arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def simulator_records(self, ctx: str, entity: str) -> dict[int, dict[str, Any]]:
+        """SuperOffice's records as the mirror should hold them: those deleted in the user
+        interface (still in their table, with DeletedDate) left out."""
         with self.simulator.state.lock:
             records = self.simulator.state.tenant(ctx).records.by_entity.get(entity, {})
             return {
                 key: {**record.fields, "updated": record.to_json()["updated"]}
                 for key, record in records.items()
+                if record.deleted_date is None
             }
 
 

@@ -110,9 +110,16 @@ def test_text_compares_case_insensitively_and_nulls_only_satisfy_ne() -> None:
 def test_datetime_operators_are_strict() -> None:
     assert matching("contact.updated afterTime '2026-11-01T10:00:05'", SAMPLE) == [4, 5]
     assert matching("contact.updated beforeTime '2026-11-01T10:00:05'", SAMPLE) == [1]
-    assert matching("contact.updated eq '2026-11-01T10:00:05'", SAMPLE) == [2, 3]
-    assert matching("contact.updated gt '2026-11-01T10:00:00'", SAMPLE) == [2, 3, 4, 5]
-    assert matching("contact.registered lt '2026-11-01T09:00:01'", SAMPLE) == [1]
+    assert matching("contact.updated dateTime '2026-11-01T10:00:05'", SAMPLE) == [2, 3]
+    assert matching("contact.updated DATETIME '2026-11-01T10:00:04'", SAMPLE) == []
+    assert matching("contact.registered beforeTime '2026-11-01T09:00:01'", SAMPLE) == [1]
+
+
+@pytest.mark.parametrize("op", ["eq", "ne", "lt", "gt"])
+def test_number_operators_on_a_datetime_are_refused_as_superoffice_documents(op: str) -> None:
+    """SuperOffice documents dateTime, beforeTime and afterTime for DateTime columns."""
+    with pytest.raises(BadRequest, match=f"{op} does not compare datetimes.*dateTime"):
+        parse_filter(f"contact.updated {op} '2026-11-01T10:00:05'", "contact")
 
 
 def test_datetime_values_take_seven_fractional_digits_and_z() -> None:
@@ -124,13 +131,14 @@ def test_datetime_values_take_seven_fractional_digits_and_z() -> None:
         4,
         5,
     ]
-    assert matching("contact.updated eq '2026-11-01T10:00:05Z'", SAMPLE) == [2, 3]
+    assert matching("contact.updated dateTime '2026-11-01T10:00:05Z'", SAMPLE) == [2, 3]
+    assert matching("contact.updated dateTime '2026-11-01T10:00:05.0000001'", SAMPLE) == []
 
 
 def test_the_app_keyset_filter() -> None:
     text = (
         "(contact.updated afterTime '2026-11-01T10:00:05') or "
-        "(contact.updated eq '2026-11-01T10:00:05' and contact.contact_id gt 2)"
+        "(contact.updated dateTime '2026-11-01T10:00:05' and contact.contact_id gt 2)"
     )
     assert matching(text, SAMPLE) == [3, 4, 5]
     assert matching("contact.contact_id gt '3'", SAMPLE) == [4, 5]
@@ -140,6 +148,34 @@ def test_fields_read_as_datetimes_with_after_and_before_time() -> None:
     sales = [record(1, saledate="2026-11-05T00:00:00"), record(2, saledate="soon"), record(3)]
     assert matching("sale.saledate afterTime '2026-11-01'", sales, "sale") == [1]
     assert matching("sale.saledate beforeTime '2026-12-01'", sales, "sale") == [1]
+    assert matching("sale.saledate dateTime '2026-11-05T00:00:00'", sales, "sale") == [1]
+
+
+def test_deleted_date_is_a_datetime_of_contacts_and_persons_that_may_be_unset() -> None:
+    contacts = [record(1), record(2), record(3)]
+    contacts[1].deleted_date = BASE + 30
+    rows = run_query(
+        parse_query({"$select": "contact.contact_id,contact.DeletedDate"}),
+        {1: contacts[0], 2: contacts[1]},
+    )
+    # Not set: as SuperOffice writes .NET's DateTime.MinValue.
+    assert [row["contact.DeletedDate"] for row in rows] == [
+        "0001-01-01T00:00:00",
+        "2026-11-01T10:00:30",
+    ]
+    assert matching("contact.DeletedDate afterTime '2000-01-01'", contacts) == [2]
+    assert matching("contact.deleteddate beforeTime '2030-01-01'", contacts) == [2]
+    assert matching("contact.DeletedDate dateTime '2026-11-01T10:00:30'", contacts) == [2]
+    ordered = query(
+        {r.primary_key: r for r in contacts},
+        select="contact.contact_id",
+        orderby="contact.DeletedDate desc",
+    )
+    assert [row["contact.contact_id"] for row in ordered] == [2, 1, 3]
+    # Tables without soft deletes have no such column: a free-form field, null.
+    assert query({1: record(1)}, select="sale.DeletedDate") == [
+        {"PrimaryKey": 1, "EntityName": "sale", "sale.DeletedDate": None}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -160,8 +196,9 @@ def test_fields_read_as_datetimes_with_after_and_before_time() -> None:
         ("company.name eq 'x'", "unknown entity"),
         ("contact.contact_id afterTime '2026-11-01T10:00:05'", "compares datetimes"),
         ("contact.contact_id eq 'seven'", "is an integer"),
-        ("contact.updated eq 5", "quote it"),
-        ("contact.updated eq 'yesterday'", "not a datetime"),
+        ("contact.updated dateTime 5", "quote it"),
+        ("contact.updated dateTime 'yesterday'", "not a datetime"),
+        ("contact.contact_id dateTime '2026-11-01T10:00:05'", "compares datetimes"),
         ("contact.name eq 'a' # comment", "cannot read"),
     ],
 )
@@ -295,7 +332,7 @@ def test_keyset_paging_over_shared_seconds_skips_and_repeats_nothing() -> None:
             moment, last = cursor
             parameters["$filter"] = (
                 f"(contact.updated afterTime '{moment}') or "
-                f"(contact.updated eq '{moment}' and contact.contact_id gt {last})"
+                f"(contact.updated dateTime '{moment}' and contact.contact_id gt {last})"
             )
         rows = run_query(parse_query(parameters), records.of("contact"))
         if not rows:

@@ -415,3 +415,81 @@ def test_control_records_bulk_and_tenants(signing_dir: Path) -> None:
     )
     assert status == 200
     assert [row["PrimaryKey"] for row in answer["value"]] == [5001, 5002, 5003, 5004, 5005]
+
+
+# -- deleted in the user interface, restored, removed for good ------------------------------
+
+
+def test_a_delete_in_the_user_interface_keeps_the_row_with_deleted_date(
+    signing_dir: Path,
+) -> None:
+    clock = FakeClock()
+    router, state = simulator(signing_dir, clock)
+    headers = ticket_headers(state, "Cust10001")
+    archive = "/sod2/Cust10001/api/v1/Archive/dynamic"
+    key = min(state.tenant("Cust10001").records.of("person"))
+    before = state.tenant("Cust10001").records.of("person")[key].updated
+    select = {
+        "$select": "person.person_id,person.updated,person.DeletedDate",
+        "$filter": f"person.person_id eq {key}",
+    }
+
+    def row() -> dict[str, Any]:
+        status, answer = call(router, "GET", archive, select, headers)
+        assert status == 200
+        rows: list[dict[str, Any]] = answer["value"]
+        assert len(rows) == 1
+        return rows[0]
+
+    assert row()["person.DeletedDate"] == "0001-01-01T00:00:00"
+    status, soft = call(
+        router, "POST", f"/_control/tenants/Cust10001/records/person/{key}/softdelete"
+    )
+    assert (status, soft["event"], soft["changes"]) == (200, "person.softdeleted", ["DeletedDate"])
+    assert soft["fieldValues"]["DeletedDate"] == format_timestamp(NOW)
+    # The row is still there, marked; SuperOffice documents no change of `updated`.
+    assert row()["person.DeletedDate"] == format_timestamp(NOW)
+    assert row()["person.updated"] == format_timestamp(before)
+    listing = call(router, "GET", "/_control/tenants/Cust10001/records", {"entity": "person"})[1]
+    marked = [r for r in listing["records"]["person"] if r["primaryKey"] == key]
+    assert marked[0]["deletedDate"] == format_timestamp(NOW)
+    again = call(router, "POST", f"/_control/tenants/Cust10001/records/person/{key}/softdelete")
+    assert again[0] == 400
+
+    clock.now += 60
+    status, restored = call(
+        router,
+        "POST",
+        f"/_control/tenants/Cust10001/records/person/{key}/restore",
+        body={"updated": "2026-11-01T12:00:30"},
+    )
+    assert (status, restored["event"], restored["changes"]) == (
+        200,
+        "person.changed",
+        ["DeletedDate"],
+    )
+    assert row()["person.DeletedDate"] == "0001-01-01T00:00:00"
+    assert row()["person.updated"] == "2026-11-01T12:00:30"
+    assert (
+        call(router, "POST", f"/_control/tenants/Cust10001/records/person/{key}/restore")[0] == 400
+    )
+
+    # Soft again, then removed for good: person.deleted, and queries no longer find it.
+    call(router, "POST", f"/_control/tenants/Cust10001/records/person/{key}/softdelete")
+    status, purged = call(router, "DELETE", f"/_control/tenants/Cust10001/records/person/{key}")
+    assert (status, purged["event"]) == (200, "person.deleted")
+    status, answer = call(router, "GET", archive, select, headers)
+    assert answer["value"] == []
+
+
+@pytest.mark.parametrize("entity", ["sale", "project"])
+def test_tables_without_deleted_date_have_no_soft_delete(signing_dir: Path, entity: str) -> None:
+    router, state = simulator(signing_dir, FakeClock())
+    key = min(state.tenant("Cust10001").records.of(entity))
+    status, answer = call(
+        router, "POST", f"/_control/tenants/Cust10001/records/{entity}/{key}/softdelete"
+    )
+    assert status == 400
+    assert "no soft delete" in answer["message"]
+    missing = call(router, "POST", "/_control/tenants/Cust10001/records/contact/99999/softdelete")
+    assert missing[0] == 404

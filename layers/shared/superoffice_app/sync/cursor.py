@@ -10,6 +10,9 @@ A record changed while a sync pages gets an ``updated`` at or after every value 
 seen, so it sorts after the cursor, except when it lands in the cursor's own second with
 a smaller key. Each run therefore starts ``OVERLAP`` before where the last one finished
 and compares what it reads with the mirror, so re-reading costs no writes and no events.
+
+``updated`` is a DateTime column, and SuperOffice documents only ``dateTime`` (equal),
+``beforeTime`` and ``afterTime`` for those (its OData page); ``eq`` is for numbers.
 """
 
 from __future__ import annotations
@@ -87,8 +90,8 @@ def keyset_filter(entity: EntitySpec, cursor: Cursor | None) -> str | None:
         return None
     moment = format_so_datetime(cursor.updated)
     after = f"{entity.updated_column} afterTime '{moment}'"
+    same_second = f"{entity.updated_column} dateTime '{moment}'"
     if cursor.key <= 0:
         # The whole second is wanted: "not before" it, without le/ge (unreliable).
-        return f"({after}) or ({entity.updated_column} eq '{moment}')"
-    same_second = f"{entity.updated_column} eq '{moment}'"
+        return f"({after}) or ({same_second})"
     return f"({after}) or ({same_second} and {entity.id_column} gt {cursor.key})"

@@ -4,6 +4,19 @@ The caller holds the tenant lease and has checked the tenant is active and runni
 Scheduled incremental syncs, full resyncs (BackupRestored, first install) and targeted
 syncs of one record (webhooks) all go through ``_apply``: read from SuperOffice, compare
 with the mirror, write what changed (the table's stream publishes it), then checkpoint.
+
+A contact or person deleted in SuperOffice's user interface (``DeletedDate`` set) is
+deleted from the mirror at once, whichever way the app learns of it: the webhook's
+targeted sync, a change page, or the daily key reconciliation. When SuperOffice later
+removes it for good there is nothing left to delete, so ``deleted`` is published once. A
+record restored from such a delete is missing from the mirror, so it comes back as
+``created``, through the webhook or the reconciliation (a restore need not move
+``updated``, so the change pages may never show it).
+
+An answer that does not fit (``UnexpectedResponse``) or a refused request stops that
+entity only: nothing is written from it, the cursor stays where the last good page left
+it, the error is kept as the entity's last error (and the answer's excerpt goes to the
+log through the report's ``detail``), and the next run starts there again.
 """
 
 from __future__ import annotations
@@ -11,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from superoffice_app.superoffice.http import SuperOfficeApiError, UnexpectedResponse
 
@@ -40,6 +53,9 @@ class EntityReport:
     requests: int = 0
     complete: bool = False
     error: str | None = None
+    # For the log line only: the operation, status and answer excerpt of an answer that
+    # did not fit (never stored: the excerpt may hold customer data).
+    detail: dict[str, Any] | None = None
     lag_seconds: float | None = None
 
     @property
@@ -146,6 +162,8 @@ class TenantSync:
                 changes = self._mirror.changes(
                     self.ctx, entity.name, page.records, restored=state.full_resync
                 )
+                if page.removed:  # deleted in the user interface since last seen
+                    changes += self._mirror.deletions(self.ctx, entity.name, page.removed)
                 self._apply(changes, report)
                 position = page.cursor or position
                 state = state.with_(
@@ -161,12 +179,13 @@ class TenantSync:
                 # nothing to reconcile yet; the daily clock starts now.
                 state = state.with_(reconciled_at=self._clock())
             elif state.full_resync or self._reconcile_due(state):
-                deleted_before = report.deleted
+                created_before, deleted_before = report.created, report.deleted
                 self._reconcile(entity, report)
+                found = report.created - created_before  # restored: back in the mirror
                 state = state.with_(
                     reconciled_at=self._clock(),
                     records_mirrored=max(
-                        0, state.records_mirrored - (report.deleted - deleted_before)
+                        0, state.records_mirrored + found - (report.deleted - deleted_before)
                     ),
                 )
         except Deferred as deferred:
@@ -174,7 +193,7 @@ class TenantSync:
             self._save(state, report, accounting)
             raise
         except (SuperOfficeApiError, UnexpectedResponse) as error:
-            report.error = str(error)
+            report.error, report.detail = str(error), _log_detail(error)
             state = state.with_(last_error=str(error), last_error_at=self._clock())
             self._save(state, report, accounting)
             return
@@ -197,52 +216,73 @@ class TenantSync:
         return self._clock() - state.reconciled_at >= self._reconcile_every
 
     def _reconcile(self, entity: EntitySpec, report: EntityReport) -> None:
-        """Remove mirrored records SuperOffice no longer has (deletions leave no trace
-        in the change queries): walk both key sets in ascending order."""
+        """Make the mirror's keys SuperOffice's: walk both key sets in ascending order.
+
+        Mirrored records SuperOffice no longer has, or has only as deleted in the user
+        interface, are deleted (deletions leave no trace in the change queries); records
+        it has that the mirror lacks (restored from a delete, with their old ``updated``
+        behind the cursor) are read and mirrored.
+        """
         mirrored = self._mirror.keys(self.ctx, entity.name)
         pending = next(mirrored, None)
         after = 0
         while True:
             if self._budget.remaining() < PAGE_RESERVE_SECONDS:
                 raise Deferred("the run's time is up during reconciliation", out_of_time=True)
-            keys, last = self._reader.keys_after(entity, after)
-            existing = set(keys)
-            ceiling = keys[-1] if keys and not last else None
-            gone: list[int] = []
+            page = self._reader.keys_after(entity, after)
+            ceiling = page.last_key if not page.last else None
+            held: set[int] = set()
             while pending is not None and (ceiling is None or pending <= ceiling):
-                if pending not in existing:
-                    gone.append(pending)
+                held.add(pending)
                 pending = next(mirrored, None)
+            gone = sorted(held.difference(page.live))
             if gone:
                 self._apply(self._mirror.deletions(self.ctx, entity.name, gone), report)
-            if last or not keys:
+            missing = [key for key in page.live if key not in held]
+            if missing:
+                found = self._reader.some(entity, missing)
+                self._apply(self._mirror.changes(self.ctx, entity.name, found), report)
+            if page.last or page.last_key is None:
                 return
-            after = keys[-1]
+            after = page.last_key
 
     # -- targeted ------------------------------------------------------------------------
 
     def sync_record(self, entity: EntitySpec, key: int) -> EntityReport:
-        """Bring one record up to date (a webhook said it changed, or was deleted)."""
+        """Bring one record up to date (a webhook said it changed, or was deleted).
+
+        A record SuperOffice no longer has, or has as deleted in the user interface, is
+        deleted from the mirror; one the mirror lacks is created (also after a restore).
+        An answer that does not fit, or a refused read, is kept as the entity's last error
+        and the message is done with: the scheduled sync reads the record again.
+        """
         report = EntityReport(entity.name)
         self.report.entities.append(report)
         before = self._api.request_count
-        record = self._reader.one(entity, key)
-        if record is None:
-            changes = self._mirror.deletions(self.ctx, entity.name, [key])
+        error: SuperOfficeApiError | UnexpectedResponse | None = None
+        changes: list[MirrorChange] = []
+        try:
+            record = self._reader.one(entity, key)
+        except (SuperOfficeApiError, UnexpectedResponse) as failed:
+            error = failed
+            report.error, report.detail = str(failed), _log_detail(failed)
         else:
-            changes = self._mirror.changes(self.ctx, entity.name, [record])
-        self._apply(changes, report)
+            if record is None:
+                changes = self._mirror.deletions(self.ctx, entity.name, [key])
+            else:
+                changes = self._mirror.changes(self.ctx, entity.name, [record])
+            self._apply(changes, report)
+            report.complete = True
         report.requests = self._api.request_count - before
-        report.complete = True
-        if changes:
+        if changes or error is not None:
             state = self._states.entity(self.ctx, entity.name)
-            self._states.save(
-                self.ctx,
-                state.with_(
-                    records_mirrored=max(0, state.records_mirrored + _net(changes)),
-                    requests_total=state.requests_total + report.requests,
-                ),
+            state = state.with_(
+                records_mirrored=max(0, state.records_mirrored + _net(changes)),
+                requests_total=state.requests_total + report.requests,
             )
+            if error is not None:
+                state = state.with_(last_error=str(error), last_error_at=self._clock())
+            self._states.save(self.ctx, state)
         return report
 
     # -- shared --------------------------------------------------------------------------
@@ -287,6 +327,13 @@ class _Accounting:
     throttles_at_start: int
     requests_saved: int = 0
     throttles_saved: int = 0
+
+
+def _log_detail(error: SuperOfficeApiError | UnexpectedResponse) -> dict[str, Any] | None:
+    """What a log line shows of an answer that did not fit: operation, status, excerpt."""
+    if isinstance(error, UnexpectedResponse):
+        return error.log_fields()
+    return None
 
 
 def _later(stored: Cursor | None, position: Cursor | None) -> Cursor | None:

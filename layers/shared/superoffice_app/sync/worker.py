@@ -443,6 +443,7 @@ def _outcome(kind: str, ctx: str, run: RunReport, reports: list[EntityReport]) -
                 "requests": report.requests,
                 "complete": report.complete,
                 "error": report.error,
+                **({"answer": report.detail} if report.detail else {}),
             }
             for report in reports
         ],
