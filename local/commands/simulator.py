@@ -46,9 +46,9 @@ def add_parser(subcommands: Any) -> None:
         "--contract",
         choices=MODES,
         default=None,
-        help="how to hold requests to SuperOffice's published contract: report (serve and "
-        "record refusals; the default, or $LOCAL_SIMULATOR_CONTRACT), enforce (refuse as "
-        "SuperOffice would), off",
+        help="how to hold requests to SuperOffice's published contract: enforce (refuse as "
+        "SuperOffice would; the default, or $LOCAL_SIMULATOR_CONTRACT), report (serve and "
+        "record refusals), off",
     )
     parser.set_defaults(run=run)
 

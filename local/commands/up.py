@@ -73,8 +73,8 @@ def add_parser(subcommands: Any) -> None:
         choices=MODES,
         default=None,
         help="how the simulator holds the app's requests to SuperOffice's published "
-        "contract: report (serve and record refusals; the default, or "
-        "$LOCAL_SIMULATOR_CONTRACT), enforce (refuse as SuperOffice would), off",
+        "contract: enforce (refuse as SuperOffice would; the default, or "
+        "$LOCAL_SIMULATOR_CONTRACT), report (serve and record refusals), off",
     )
     parser.add_argument(
         "--credentials",

@@ -40,6 +40,7 @@ def notify_change(session: DemoSession, change: str, **details: Any) -> dict[str
         pause = CHANGE_SPACING_SECONDS - (time.monotonic() - session.last_change_at)
         if pause > 0:
             time.sleep(pause)
+    events_before = len(session.aws().audit_events(ctx))
     answer = superoffice.change(ctx, change, **details)
     session.last_change_at = time.monotonic()
     notifications = [
@@ -60,6 +61,10 @@ def notify_change(session: DemoSession, change: str, **details: Any) -> dict[str
         f"SuperOffice: {change} (ChangeType {notification['changeType']}); the app answered "
         f"HTTP {status} at {_path(notification['url'])}"
     )
+    # Applied once the state API confirmed it; its follow-up (if any) is on SyncQueue
+    # before this event is written, so waiting for the worker afterwards sees it.
+    wait_for_audit_event(session, "notification_applied", after=events_before)
+    session.say("the app asked SuperOffice's state API, which confirmed it: applied")
     return answer
 
 

@@ -1,11 +1,11 @@
 """What the contract check found, and what the simulator does about it (the mode).
 
 Modes:
-- `enforce`: a request SuperOffice's published contract does not allow is refused as
-  SuperOffice would (404, 405, 400 with a SuperOffice error body), and an answer of the
-  simulator's that the contract does not allow becomes a 500, so a test sees it;
-- `report` (the default for now): the request is served as before; the refusal is only
-  recorded;
+- `enforce` (the default): a request SuperOffice's published contract does not allow is
+  refused as SuperOffice would (404, 405, 400 with a SuperOffice error body), and an answer
+  of the simulator's that the contract does not allow becomes a 500, so a test sees it;
+- `report`: the request is served as before; the refusal is only recorded (for finding
+  an app's mismatches without failing its tests);
 - `off`: nothing is checked (the benchmark's baseline).
 
 Every refusal, in `report` and `enforce` alike, is counted by rule, kept (the latest
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 
 MODES: Final = ("off", "report", "enforce")
-DEFAULT_MODE: Final = "report"
+DEFAULT_MODE: Final = "enforce"
 MODE_SETTING: Final = "LOCAL_SIMULATOR_CONTRACT"
 LOG_FILE_SETTING: Final = "LOCAL_SIMULATOR_CONTRACT_LOG"
 MAX_KEPT: Final = 1000

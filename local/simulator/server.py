@@ -85,7 +85,7 @@ def create_server(
     app of `local.app_credentials` (created under the state dir on first use).
     `contract_mode` (`off`, `report`, `enforce`; see `contract_refusals`) sets how the
     tenant API holds requests to SuperOffice's published contract; without it the state
-    keeps its mode (`$LOCAL_SIMULATOR_CONTRACT`, else `report`).
+    keeps its mode (`$LOCAL_SIMULATOR_CONTRACT`, else `enforce`).
     """
     server = SimulatorHTTPServer((host, port), log=log)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from local.cli import main
@@ -47,6 +48,12 @@ def test_every_step_of_the_demo_passes(
     assert "full resync: the mirror matches SuperOffice again" in report
     assert "SuperOffice POSTed it to /webhooks/crm/Cust10002: HTTP 200" in report
     assert "the profile is a tombstone: status 'deleted'" in report
+    # Issue 12: the whole lifecycle (install, first sync, targeted and scheduled syncs,
+    # notifications, webhooks, uninstall) asked SuperOffice nothing it would refuse.
+    refusals = httpx.get(
+        f"{fresh_superoffice.simulator_url}/_control/contract-refusals", timeout=10
+    ).json()
+    assert (refusals["mode"], refusals["total"]) == ("enforce", 0), refusals
 
 
 def test_the_command_exits_2_with_a_clear_message_when_no_stack_answers() -> None:

@@ -332,11 +332,11 @@ def test_modes() -> None:
         parse_mode("strict")
 
 
-def test_the_mode_defaults_to_report_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_mode_defaults_to_enforce_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LOCAL_SIMULATOR_CONTRACT", raising=False)
-    assert ContractMonitor().mode == "report"
-    monkeypatch.setenv("LOCAL_SIMULATOR_CONTRACT", "enforce")
     assert ContractMonitor().mode == "enforce"
+    monkeypatch.setenv("LOCAL_SIMULATOR_CONTRACT", "report")
+    assert ContractMonitor().mode == "report"
     assert ContractMonitor("off").mode == "off"
 
 
@@ -344,7 +344,9 @@ def test_refusals_are_counted_logged_kept_and_appended_to_a_file(tmp_path: Path)
     lines: list[str] = []
     log_file = tmp_path / "refusals.jsonl"
     monitor = ContractMonitor("report", log=lines.append, log_file=log_file)
-    refusal = Refusal("enum", 400, "'Galaxy' is not one of ...", "PUT", "/api/v1/Preference/a")
+    refusal = Refusal(
+        "enum", 400, "'Galaxy' is not one of ...", "PUT", "/api/v1/Preference/a", mode="report"
+    )
     monitor.record(refusal)
     monitor.record(refusal)
     summary = monitor.to_json()
