@@ -4,7 +4,7 @@ Measures (issue 6, section 6): 10,000 active tenant PROFILE items, shaped as
 ``TenantStore.begin_install`` and ``transition`` write them (some with a cached state-API
 answer, valid or expired, running or not, some paused), are batch-written into a
 TenantsTable built from template.yaml in DynamoDB Local; then ``Dispatcher.run()``, as
-``SyncWiring`` builds it, queues them on a moto SQS queue. Counting clients give the
+``wiring.sync.SyncGraph`` builds it, queues them on a moto SQS queue. Counting clients give the
 index query pages (target: one per 1 MB of index entries, computed here with DynamoDB's
 item-size rules) and the SendMessageBatch calls (target: one per ten messages).
 Nothing here asserts a time; a wrong setup (messages missing) stops the benchmark.
@@ -37,16 +37,15 @@ from bench.services import (
 from local import defaults
 from local.tables import create_tables, load_local_template
 from superoffice_app.app_secrets import SecretNames
-from superoffice_app.config import load_config
-from superoffice_app.onboarding.wiring import Onboarding, OnboardingSettings
 from superoffice_app.store.attributes import to_item
 from superoffice_app.store.clock import format_instant
 from superoffice_app.store.keys import BY_STATUS_INDEX, PROFILE_SK, tenant_pk
 from superoffice_app.store.models import Installer, encode_fields, encode_installer
 from superoffice_app.sync.dispatcher import _SENDERS as SENDERS
 from superoffice_app.sync.dispatcher import Dispatcher
-from superoffice_app.sync.settings import load_sync_settings
-from superoffice_app.sync.wiring import SyncWiring
+from superoffice_app.wiring.settings import load_sync_settings
+from superoffice_app.wiring.sync import SyncGraph
+from superoffice_app.wiring.tenant_access import TenantAccess
 
 MEGABYTE = 1024 * 1024
 # What the ByStatus index holds of each item: both tables' keys and the projection.
@@ -358,18 +357,14 @@ def _dispatch(
         "SYNC_QUEUE_URL": queue_url,
         "EVENT_BUS_NAME": "unused",
         "SYNC_SKIP_MAINTENANCE_WINDOWS": "false",  # the benchmark must not depend on the hour
+        "TENANTS_TABLE": table,
+        "APP_KEY_ID": "unused",
+        "CLIENT_SECRET_NAME": SECRET_NAMES.client_secret,
+        "PRIVATE_KEY_SECRET_NAME": SECRET_NAMES.private_key,
+        "SESSION_KEY_SECRET_NAME": SECRET_NAMES.session_keys,
     }
-    config = load_config(env)
-    onboarding_settings = OnboardingSettings(
-        tenants_table=table, app_key_id="unused", secret_names=SECRET_NAMES
-    )
-    wiring = SyncWiring(
-        config,
-        onboarding_settings,
-        load_sync_settings(env),
-        onboarding=Onboarding(config, onboarding_settings, dynamodb=pages),
-        sqs=sqs,
-    )
+    settings = load_sync_settings(env)
+    wiring = SyncGraph(settings, TenantAccess(settings.access, dynamodb=pages), sqs=sqs)
     dispatcher: Dispatcher = wiring.dispatcher
     with QueueDrain(queue_url) as drain:
         cpu = meter.read()
@@ -440,7 +435,7 @@ def report(results: dict[str, Any]) -> str:
         "`transition` write them (per 100: 70 with a valid running state answer, 10 with an "
         "expired one, 10 without, 5 with a valid not-running one, 5 paused), in a TenantsTable "
         "built from template.yaml (written with BatchWriteItem in "
-        f"{data['setup_write_seconds']} s). `Dispatcher.run()` as `SyncWiring` builds it "
+        f"{data['setup_write_seconds']} s). `Dispatcher.run()` as `SyncGraph` builds it "
         "(maintenance windows ignored) against moto's SQS, beside a bare loop in the same run: "
         "the same index query pages and the same messages sent with SendMessageBatch in tens "
         f"from as many threads, without decisions. ByStatus index entries (keys and "

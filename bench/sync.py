@@ -2,7 +2,7 @@
 
 Measures (issue 6, section 6):
 1. records per second into RecordsTable for a full sync of a tenant with many contacts
-   through the real code path (``SyncWiring`` -> ``SyncWorker.handle`` -> ``TenantSync``,
+   through the real code path (``SyncGraph`` -> ``SyncWorker.handle`` -> ``TenantSync``,
    page size 500), beside a bare loop in the same run against the same services: the same
    archive requests (same ``$select``/``$orderBy``/``$top``, the same keyset filters, the
    reconciliation's key listing when the worker makes one; checked request by request)
@@ -54,21 +54,20 @@ from local.app_credentials import AppCredentials
 from local.runner.table_stream import TableStreamReader
 from local.tables import create_tables, load_local_template
 from superoffice_app.app_secrets import AppSecrets, SecretNames
-from superoffice_app.config import load_config
-from superoffice_app.onboarding.wiring import Onboarding, OnboardingSettings
+from superoffice_app.queues.messages import parse_message
 from superoffice_app.store import DynamoTable, Installer, TenantStatus, read_profile
 from superoffice_app.superoffice.http import new_http_client
 from superoffice_app.sync.archive import ARCHIVE_PATH, ArchiveReader
 from superoffice_app.sync.budget import Budget
 from superoffice_app.sync.entities import parse_entities
 from superoffice_app.sync.lease import TenantLease
-from superoffice_app.sync.messages import parse_message
 from superoffice_app.sync.mirror import RecordsMirror
 from superoffice_app.sync.publisher import EventPublisher
 from superoffice_app.sync.run import TenantSync
-from superoffice_app.sync.settings import load_sync_settings
 from superoffice_app.sync.stream_events import StreamRelay
-from superoffice_app.sync.wiring import SyncWiring
+from superoffice_app.wiring.settings import load_sync_settings
+from superoffice_app.wiring.sync import SyncGraph
+from superoffice_app.wiring.tenant_access import TenantAccess
 
 PAGE_SIZE = 500
 KEYS_PAGE = 5000  # ArchiveReader.keys_after's page
@@ -171,7 +170,7 @@ class Stack:
         for name in tables.values():
             self.raw_dynamodb.delete_table(TableName=name)
 
-    def wiring(self, tables: dict[str, str], transport: TimedTransport) -> SyncWiring:
+    def wiring(self, tables: dict[str, str], transport: TimedTransport) -> SyncGraph:
         env = {
             "SUPEROFFICE_ENVIRONMENT": "local",
             "SUPEROFFICE_LOCAL_BASE_URL": self.simulator.base_url,
@@ -180,36 +179,31 @@ class Stack:
             "RECORDS_TABLE": tables["RecordsTable"],
             "SYNC_QUEUE_URL": self.queue_url,
             "SYNC_PAGE_SIZE": str(PAGE_SIZE),
+            "TENANTS_TABLE": tables["TenantsTable"],
+            "APP_KEY_ID": self.key_id,
+            "CLIENT_SECRET_NAME": SECRET_NAMES.client_secret,
+            "PRIVATE_KEY_SECRET_NAME": SECRET_NAMES.private_key,
+            "SESSION_KEY_SECRET_NAME": SECRET_NAMES.session_keys,
         }
-        config = load_config(env)
-        onboarding_settings = OnboardingSettings(
-            tenants_table=tables["TenantsTable"], app_key_id=self.key_id, secret_names=SECRET_NAMES
-        )
+        settings = load_sync_settings(env)
         values = {
             SECRET_NAMES.client_secret: self.credentials.client_secret,
             SECRET_NAMES.private_key: self.credentials.private_key_xml,
         }
-        onboarding = Onboarding(
-            config,
-            onboarding_settings,
+        access = TenantAccess(
+            settings.access,
             dynamodb=self.dynamodb,
             kms=self.kms,
             http=new_http_client(transport=transport),
             secrets=AppSecrets(SECRET_NAMES, fetch=values.__getitem__),
         )
-        return SyncWiring(
-            config,
-            onboarding_settings,
-            load_sync_settings(env),
-            onboarding=onboarding,
-            sqs=self.sqs,
-        )
+        return SyncGraph(settings, access, sqs=self.sqs)
 
-    def install(self, wiring: SyncWiring, ctx: str) -> None:
+    def install(self, wiring: SyncGraph, ctx: str) -> None:
         """An active tenant with the system token the simulator approved."""
         token = self.simulator.post(f"/tenants/{ctx}/approve", {})["systemToken"]
         serial = self.simulator.get(f"/tenants/{ctx}")["serial"]
-        tenants = wiring.onboarding.tenants
+        tenants = wiring.access.tenants
         tenants.begin_install(
             ctx,
             environment="local",
@@ -625,7 +619,7 @@ def idle(stack: Stack) -> dict[str, Any]:
     }
 
 
-def _counted_sync(stack: Stack, wiring: SyncWiring, ctx: str, reason: str) -> dict[str, Any]:
+def _counted_sync(stack: Stack, wiring: SyncGraph, ctx: str, reason: str) -> dict[str, Any]:
     stack.simulator.reset_counters(ctx)
     stack.log.clear()
     started = time.perf_counter()
@@ -693,7 +687,7 @@ def report(results: dict[str, Any]) -> str:
         "",
         f"A tenant with {speed['contacts']:,} contacts ({speed['records_per_updated_second']} "
         f"per `updated` second, every mirrored column filled), page size {speed['page_size']}: "
-        "a first (full) sync through `SyncWiring` -> `SyncWorker.handle` -> `TenantSync`, and a "
+        "a first (full) sync through `SyncGraph` -> `SyncWorker.handle` -> `TenantSync`, and a "
         "bare loop making the same "
         f"{speed['archive_requests_per_run']} archive requests (identical, request by request: "
         f"{'yes' if speed['identical_archive_requests'] else 'NO'}: the change pages, and the "

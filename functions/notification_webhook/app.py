@@ -11,25 +11,18 @@ malformed body or path is 400 with a message; an outage of what the function nee
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
 
-from superoffice_app.config import load_config, required_setting
 from superoffice_app.context_ids import BadContextIdentifier, parse_ctx
 from superoffice_app.lifecycle.notifications import BadNotification, parse_notification
-from superoffice_app.lifecycle.service import NotificationService, WebhookService
 from superoffice_app.lifecycle.webhooks import (
     SIGNATURE_HEADER,
     BadWebhook,
@@ -39,70 +32,17 @@ from superoffice_app.lifecycle.webhooks import (
     signature_matches,
 )
 from superoffice_app.outages import RETRY_AFTER_SECONDS, is_outage
-from superoffice_app.store import DynamoTable, SecretBox, TenantStore
-from superoffice_app.sync.queue import SyncQueue
-from superoffice_app.tokens import KeySet, RemoteKeySet, StateChangeTokenValidator, TokenError
+from superoffice_app.tokens import TokenError
+from superoffice_app.wiring.notifications import routes_cold_start
 
 logger = Logger()
 app = APIGatewayHttpResolver()
-CONFIG = load_config()
+ROUTES = routes_cold_start()
+NOTIFICATIONS = ROUTES.notifications
+WEBHOOKS = ROUTES.webhooks
 
-
-def _setting(name: str) -> str:
-    return required_setting(os.environ, name)
-
-
-TENANTS_TABLE = _setting("TENANTS_TABLE")
-IDEMPOTENCY_TABLE = _setting("IDEMPOTENCY_TABLE")
-SYNC_QUEUE_URL = _setting("SYNC_QUEUE_URL")
-NOTIFICATION_QUEUE_URL = _setting("NOTIFICATION_QUEUE_URL")
-APP_KEY_ID = _setting("APP_KEY_ID")
-
-from superoffice_app.aws_clients import client  # noqa: E402 - after the settings
-
-_dynamodb = client("dynamodb")
-_tenants = TenantStore(
-    DynamoTable(client=_dynamodb, name=TENANTS_TABLE),
-    SecretBox(client("kms"), APP_KEY_ID),
-)
-_sqs = client("sqs")
-_environment = CONFIG.environment
-NOTIFICATIONS = NotificationService(
-    _tenants,
-    StateChangeTokenValidator(
-        _environment.issuer,
-        RemoteKeySet(_environment.jwks_url, KeySet.from_jwks(_environment.published_jwks())),
-        client_id=CONFIG.client_id,
-    ),
-    SyncQueue(_sqs, NOTIFICATION_QUEUE_URL),
-)
-WEBHOOKS = WebhookService(_tenants, SyncQueue(_sqs, SYNC_QUEUE_URL))
-
-# One persistence layer per idempotent function: Powertools configures a layer once,
-# with the first config it sees, so a shared one would apply the notification's key
-# fields to webhook events (or the reverse) on a warm instance.
-# Both share the function's DynamoDB client (short timeouts: aws_clients).
-_notification_persistence = DynamoDBPersistenceLayer(
-    table_name=IDEMPOTENCY_TABLE, boto3_client=_dynamodb
-)
-_webhook_persistence = DynamoDBPersistenceLayer(
-    table_name=IDEMPOTENCY_TABLE, boto3_client=_dynamodb
-)
-# One token, one notification: the token alone is the key, so a token captured and
-# replayed with another ChangeType or tenant is the same notification, and payload
-# validation refuses it (409) instead of answering with the first one's result. The
-# stored key is a hash, so no token is kept in the table.
-NOTIFICATION_IDEMPOTENCY = IdempotencyConfig(
-    event_key_jmespath="Token",
-    payload_validation_jmespath="[ContextIdentifier, ChangeType]",
-    raise_on_no_idempotency_key=True,
-    expires_after_seconds=7 * 24 * 3600,
-)
-WEBHOOK_IDEMPOTENCY = IdempotencyConfig(
-    event_key_jmespath="[ctx, EventId]",
-    raise_on_no_idempotency_key=True,
-    expires_after_seconds=7 * 24 * 3600,
-)
+NOTIFICATION_IDEMPOTENCY = ROUTES.notification_idempotency
+WEBHOOK_IDEMPOTENCY = ROUTES.webhook_idempotency
 
 
 def _json(
@@ -118,7 +58,8 @@ def _raw() -> bytes:
 
 @idempotent_function(
     data_keyword_argument="body",
-    persistence_store=_notification_persistence,
+    # One persistence layer per idempotent function (Powertools configures a layer once).
+    persistence_store=ROUTES.persistence(),
     config=NOTIFICATION_IDEMPOTENCY,
     key_prefix="superoffice-app.tenant-state",
 )
@@ -164,7 +105,7 @@ def tenant_state() -> Response[dict[str, Any]]:
 
 @idempotent_function(
     data_keyword_argument="key",
-    persistence_store=_webhook_persistence,
+    persistence_store=ROUTES.persistence(),
     config=WEBHOOK_IDEMPOTENCY,
     key_prefix="superoffice-app.crm-webhook",
 )

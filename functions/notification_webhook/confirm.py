@@ -11,7 +11,6 @@ by the confirmer itself (the message is re-sent with a delay and acknowledged).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -23,43 +22,12 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from superoffice_app.config import load_config, required_setting
-from superoffice_app.lifecycle.confirmer import NotificationConfirmer
 from superoffice_app.lifecycle.messages import parse_notification_message
-from superoffice_app.lifecycle.tenant_state import TenantStateStore
-from superoffice_app.store import DynamoTable, SecretBox, TenantStore
-from superoffice_app.superoffice.http import new_http_client, utc_now
-from superoffice_app.superoffice.state_api import StateApiClient
-from superoffice_app.sync.queue import SyncQueue
+from superoffice_app.wiring.notifications import confirm_cold_start
 
 logger = Logger()
-CONFIG = load_config()
-
-
-def _setting(name: str) -> str:
-    return required_setting(os.environ, name)
-
-
-TENANTS_TABLE = _setting("TENANTS_TABLE")
-APP_KEY_ID = _setting("APP_KEY_ID")
-SYNC_QUEUE_URL = _setting("SYNC_QUEUE_URL")
-NOTIFICATION_QUEUE_URL = _setting("NOTIFICATION_QUEUE_URL")
-
-from superoffice_app.aws_clients import client  # noqa: E402 - after the settings
-
-_tenants = TenantStore(
-    DynamoTable(client=client("dynamodb"), name=TENANTS_TABLE),
-    SecretBox(client("kms"), APP_KEY_ID),  # never called: no secret is read here
-)
-_sqs = client("sqs")
-CONFIRMER = NotificationConfirmer(
-    _tenants,
-    StateApiClient(
-        new_http_client(), CONFIG.environment, utc_now, store=TenantStateStore(_tenants)
-    ),
-    follow_ups=SyncQueue(_sqs, SYNC_QUEUE_URL),
-    waiting=SyncQueue(_sqs, NOTIFICATION_QUEUE_URL),
-)
+GRAPH = confirm_cold_start()
+CONFIRMER = GRAPH.confirmer
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 

@@ -14,13 +14,11 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from superoffice_app.config import load_config
-from superoffice_app.sync.settings import load_relay_settings
-from superoffice_app.sync.wiring import RelayWiring
+from superoffice_app.wiring.sync import relay_cold_start
 
 logger = Logger()
 metrics = Metrics()
-WIRING = RelayWiring(load_config(), load_relay_settings())
+GRAPH = relay_cold_start()
 
 
 class BadStreamEvent(ValueError):
@@ -29,11 +27,11 @@ class BadStreamEvent(ValueError):
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise BadStreamEvent("expected a DynamoDB stream event: an object with a Records list")
-    report = WIRING.relay.relay(records)
+    report = GRAPH.relay.relay(records)
     summary = {
         "records": report.records,
         "published": report.published,

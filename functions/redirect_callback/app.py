@@ -23,18 +23,16 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from superoffice_app.app_secrets import AppSecretError
-from superoffice_app.config import load_config
 from superoffice_app.context_ids import BadContextIdentifier, is_ctx, parse_ctx
 from superoffice_app.cookies import SESSION_COOKIE_NAME, CookieError, find_cookie
 from superoffice_app.onboarding.management import item_row, tenant_view
-from superoffice_app.onboarding.recorder import to_stored
 from superoffice_app.onboarding.signin import (
     LOGIN_COOKIE_NAME,
     LOGIN_COOKIE_SECONDS,
     LoginPurpose,
 )
-from superoffice_app.onboarding.wiring import Onboarding, load_onboarding_settings
 from superoffice_app.outages import outage_cause
+from superoffice_app.provisioning.recorder import to_stored
 from superoffice_app.store import (
     ConflictError,
     StoreError,
@@ -47,6 +45,7 @@ from superoffice_app.web import pages, problems
 from superoffice_app.web.forms import BadForm, parse_form
 from superoffice_app.web.html import set_app_name
 from superoffice_app.web.problems import Problem
+from superoffice_app.wiring.onboarding import cold_start
 
 SESSION_SECONDS = 3600
 # Routes whose answers are JSON whatever the request accepts, their errors included.
@@ -54,9 +53,8 @@ JSON_PATH_PREFIXES = ("/api/", "/.well-known/")
 
 logger = Logger()
 app = APIGatewayHttpResolver()
-ONBOARDING = Onboarding(load_config(), load_onboarding_settings())
+ONBOARDING = cold_start()
 set_app_name(ONBOARDING.spec.app_name)
-_ = ONBOARDING.sync_entities  # a wrong SYNC_ENTITIES fails the cold start, naming it
 SYNC_ACTIONS = {"pause": True, "resume": False}  # the form's action -> sync_paused
 
 
@@ -303,8 +301,7 @@ def _view(ctx: str) -> dict[str, Any]:
     view = tenant_view(
         ONBOARDING.tenants,
         ctx,
-        sync_states=ONBOARDING.sync_states,
-        sync_entities=ONBOARDING.sync_entities,
+        sync_section=ONBOARDING.sync_section,
         unreachable_at=None if config.superoffice_can_call_back else config.app_base_url,
     )
     if view is None:

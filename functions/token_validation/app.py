@@ -20,11 +20,10 @@ from superoffice_app.authorizer import (
     deny,
     parse_authorizer_event,
 )
-from superoffice_app.authorizer_setup import build_authorizer
-from superoffice_app.config import load_config
+from superoffice_app.wiring.authorizer import cold_start
 
 logger = Logger()
-AUTHORIZER: TokenAuthorizer = build_authorizer(load_config())
+AUTHORIZER: TokenAuthorizer = cold_start()
 
 
 def _decide(event: Any) -> tuple[Decision, str]:

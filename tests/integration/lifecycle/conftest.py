@@ -75,6 +75,10 @@ def _environment(
         "APP_BASE_URL": "http://127.0.0.1:3000",
         "TENANTS_TABLE": tenants_table.name,
         "APP_KEY_ID": kms_key_id,
+        # Every function gets the app's secret names (template Globals); these read none.
+        "CLIENT_SECRET_NAME": "unused/client-secret",
+        "PRIVATE_KEY_SECRET_NAME": "unused/private-key",
+        "SESSION_KEY_SECRET_NAME": "unused/session-keys",
         **more,
     }
 
@@ -186,7 +190,7 @@ def confirm_queued(module: ModuleType) -> list[str]:
     import boto3
 
     sqs = boto3.client("sqs")
-    url = module.NOTIFICATION_QUEUE_URL
+    url = queue_url(module, "NOTIFICATION_QUEUE_URL")
     failed: list[str] = []
     while True:
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=5).get("Messages", [])
@@ -278,7 +282,14 @@ def queued(handler: ModuleType, queue: str = "SYNC_QUEUE_URL") -> list[dict[str,
     """Drain one of the function's queues (the follow-ups by default)."""
     import boto3
 
-    return drain_queue(boto3.client("sqs"), getattr(handler, queue))
+    return drain_queue(boto3.client("sqs"), queue_url(handler, queue))
+
+
+def queue_url(module: ModuleType, setting: str) -> str:
+    """The queue URL a function module's graph was built with (``SYNC_QUEUE_URL``, ...)."""
+    graph = getattr(module, "ROUTES", None) or module.GRAPH
+    url: str = getattr(graph.settings, setting.lower())
+    return url
 
 
 def notification(change: int, token: str, ctx: str = CTX, **extra: Any) -> bytes:

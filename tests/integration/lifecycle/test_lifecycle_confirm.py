@@ -39,6 +39,7 @@ from tests.integration.lifecycle.conftest import (
     confirm_queued,
     http_event,
     notification,
+    queue_url,
     queued,
 )
 
@@ -73,7 +74,7 @@ def kinds(tenants: TenantStore) -> list[str]:
 
 def delayed(handler: ModuleType) -> int:
     attributes = boto3.client("sqs").get_queue_attributes(
-        QueueUrl=handler.NOTIFICATION_QUEUE_URL,
+        QueueUrl=queue_url(handler, "NOTIFICATION_QUEUE_URL"),
         AttributeNames=["ApproximateNumberOfMessagesDelayed"],
     )["Attributes"]
     return int(attributes["ApproximateNumberOfMessagesDelayed"])
@@ -175,7 +176,9 @@ def test_after_the_last_check_an_unconfirmed_notification_is_recorded(
         "retries": 0,
     }
     sqs = boto3.client("sqs")
-    sqs.send_message(QueueUrl=confirm.NOTIFICATION_QUEUE_URL, MessageBody=json.dumps(message))
+    sqs.send_message(
+        QueueUrl=queue_url(confirm, "NOTIFICATION_QUEUE_URL"), MessageBody=json.dumps(message)
+    )
     assert confirm_queued(confirm) == []
     assert tenants.get(CTX).status is TenantStatus.ACTIVE
     assert follow_ups(handler) == []
@@ -300,10 +303,12 @@ def test_a_redelivered_message_only_queues_its_follow_up_again(
     state_token: TokenFactory,
 ) -> None:
     deliver(handler, 1, state_token())
-    (body,) = drain_queue(boto3.client("sqs"), handler.NOTIFICATION_QUEUE_URL)
+    (body,) = drain_queue(boto3.client("sqs"), queue_url(handler, "NOTIFICATION_QUEUE_URL"))
     sqs = boto3.client("sqs")
     for _ in range(2):  # SQS delivers at least once
-        sqs.send_message(QueueUrl=handler.NOTIFICATION_QUEUE_URL, MessageBody=json.dumps(body))
+        sqs.send_message(
+            QueueUrl=queue_url(handler, "NOTIFICATION_QUEUE_URL"), MessageBody=json.dumps(body)
+        )
         assert confirm_queued(confirm) == []
     assert follow_ups(handler) == ["full_resync", "full_resync"]
     assert [k for k in kinds(tenants) if k == "notification_applied"] == ["notification_applied"]
@@ -312,5 +317,5 @@ def test_a_redelivered_message_only_queues_its_follow_up_again(
 def test_poison_messages_are_reported_as_failures(confirm: ModuleType) -> None:
     sqs = boto3.client("sqs")
     for body in ("not json", '{"kind": "notification", "ctx": "Cust1", "ctx": "Cust2"}'):
-        sqs.send_message(QueueUrl=confirm.NOTIFICATION_QUEUE_URL, MessageBody=body)
+        sqs.send_message(QueueUrl=queue_url(confirm, "NOTIFICATION_QUEUE_URL"), MessageBody=body)
     assert len(confirm_queued(confirm)) == 2

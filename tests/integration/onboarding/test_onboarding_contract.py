@@ -60,7 +60,7 @@ def rewriting(browser: Browser, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rew
     """The onboarding function's HTTP client, with answers a test may replace."""
     transport = RewritingTransport()
     client = new_http_client(transport=transport)
-    monkeypatch.setattr(browser.handler.ONBOARDING, "http", client)
+    monkeypatch.setattr(browser.handler.ONBOARDING.access, "http", client)
     yield transport
     client.close()
 

@@ -20,12 +20,12 @@ import httpx
 import pytest
 
 from superoffice_app.authorizer import TokenAuthorizer
-from superoffice_app.authorizer_setup import SESSION_KEYS_REFRESH_SECONDS, session_key_source
 from superoffice_app.aws_clients import limits_for
 from superoffice_app.config import load_config
 from superoffice_app.store import DynamoTable, TenantStatus
 from superoffice_app.tokens import IdTokenValidator, KeySet, SessionKeyRing, SessionTokenValidator
 from superoffice_app.tokens.fetch import FETCH_TIMEOUT_SECONDS
+from superoffice_app.wiring.authorizer import SESSION_KEYS_REFRESH_SECONDS, session_key_source
 from tests.conftest import load_function_module
 from tests.integration.onboarding.http_api import (
     AUTHORIZER,

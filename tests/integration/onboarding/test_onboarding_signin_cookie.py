@@ -160,15 +160,15 @@ def test_a_sign_in_started_before_a_key_rotation_completes_after_it(
     from superoffice_app.app_secrets import AppSecrets
 
     started = browser.app("GET", "/install?ctx=Cust10001")
-    onboarding = handler.ONBOARDING
-    names = onboarding.settings.secret_names
+    access = handler.ONBOARDING.access
+    names = access.settings.secret_names
     secrets = boto3.client("secretsmanager")
     secrets.put_secret_value(
         SecretId=names.session_keys, SecretString=session_ring.rotated("next").to_json()
     )
     # A fresh reader, as another instance (or this one once its cache expires) has.
-    monkeypatch.setattr(onboarding, "secrets", AppSecrets(names))
-    assert onboarding.secrets.session_keys().active_kid == "next"
+    monkeypatch.setattr(access, "secrets", AppSecrets(names))
+    assert access.secrets.session_keys().active_kid == "next"
     done = browser.sign_in_at_superoffice(started.location, tenant="Cust10001", user=ADMIN)
     assert done.status == 303, done.body
 

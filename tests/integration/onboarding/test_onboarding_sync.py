@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from superoffice_app.sync.queue import SyncQueue
+from superoffice_app.queues.sqs import SyncQueue
 from superoffice_app.sync.state import EntitySyncState, SyncStateStore, TenantSyncState
 from tests.integration.onboarding.onboarding_browser import AppResponse, Browser, forms_of
 from tests.integration.onboarding.test_onboarding_flows import ADMIN, PLAIN_USER, install
@@ -223,7 +223,7 @@ def test_a_reinstall_keeps_the_pause_and_queues_nothing(
 
 def test_the_page_shows_the_sync_state_the_worker_wrote(browser: Browser) -> None:
     assert install(browser).status == 303
-    states = SyncStateStore(browser.handler.ONBOARDING.table)
+    states = SyncStateStore(browser.handler.ONBOARDING.access.table)
     now = datetime.now(UTC)
     states.save(
         CTX,

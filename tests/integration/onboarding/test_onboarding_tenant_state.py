@@ -7,9 +7,9 @@ import pytest
 
 from local.simulator import RunningSimulator
 from superoffice_app.config import load_config
-from superoffice_app.lifecycle.tenant_state import TenantStateStore
 from superoffice_app.superoffice.http import utc_now
 from superoffice_app.superoffice.state_api import StateApiClient
+from superoffice_app.superoffice.state_cache import TenantStateStore
 from tests.integration.onboarding.onboarding_browser import Browser
 from tests.integration.onboarding.test_onboarding_flows import control, install
 

@@ -57,13 +57,16 @@ def queued(function: ModuleType) -> list[dict[str, Any]]:
     sqs = boto3.client("sqs")
     messages: list[dict[str, Any]] = []
     while True:
-        batch = sqs.receive_message(QueueUrl=function.SYNC_QUEUE_URL, MaxNumberOfMessages=10)
+        batch = sqs.receive_message(
+            QueueUrl=function.ROUTES.settings.sync_queue_url, MaxNumberOfMessages=10
+        )
         if not batch.get("Messages"):
             return messages
         for message in batch["Messages"]:
             messages.append(json.loads(message["Body"]))
             sqs.delete_message(
-                QueueUrl=function.SYNC_QUEUE_URL, ReceiptHandle=message["ReceiptHandle"]
+                QueueUrl=function.ROUTES.settings.sync_queue_url,
+                ReceiptHandle=message["ReceiptHandle"],
             )
 
 

@@ -1,9 +1,10 @@
 """The sync worker and dispatcher wired to DynamoDB Local, moto and the simulator.
 
-The domain objects are built the way the function builds them (``SyncWiring``,
-``RelayWiring``), with the test's clients handed in; one test also drives the function
-module itself. Events reach a test as they reach a partner: RecordsTable's stream, read
-as Lambda's event source reads it, relayed to the bus, a rule's queue.
+The domain objects are built the way the function builds them (``wiring.sync``'s
+``SyncGraph`` and ``RelayGraph``), with the test's clients handed in; one test also
+drives the function module itself. Events reach a test as they reach a partner:
+RecordsTable's stream, read as Lambda's event source reads it, relayed to the bus, a
+rule's queue.
 """
 
 from __future__ import annotations
@@ -22,18 +23,22 @@ from local.app_credentials import AppCredentials, load_or_create_app_credentials
 from local.runner.dynamodb_stream_source import TableStreamReader
 from local.simulator import RunningSimulator, start_simulator
 from superoffice_app.app_secrets import AppSecrets, SecretNames
-from superoffice_app.config import load_config
-from superoffice_app.onboarding.wiring import Onboarding, OnboardingSettings
 from superoffice_app.store import DynamoTable, Installer, TenantStatus, TenantStore
 from superoffice_app.superoffice.http import new_http_client
 from superoffice_app.sync.publisher import TenantChange
-from superoffice_app.sync.settings import RelaySettings, load_sync_settings
 from superoffice_app.sync.stream_events import (
     RelayReport,
     StreamRelay,
     change_from_stream_record,
 )
-from superoffice_app.sync.wiring import RelayWiring, SyncWiring
+from superoffice_app.wiring.onboarding import OnboardingGraph
+from superoffice_app.wiring.settings import (
+    load_onboarding_settings,
+    load_relay_settings,
+    load_sync_settings,
+)
+from superoffice_app.wiring.sync import RelayGraph, SyncGraph
+from superoffice_app.wiring.tenant_access import TenantAccess
 from tests.integration.conftest import drain_queue
 
 APP_BASE_URL = "http://127.0.0.1:3000"
@@ -104,7 +109,7 @@ class StreamChanges:
 
 @dataclass
 class SyncHarness:
-    wiring: SyncWiring
+    wiring: SyncGraph
     tenants: TenantStore
     simulator: RunningSimulator
     queue_url: str
@@ -115,7 +120,8 @@ class SyncHarness:
     # (message, delay asked for) of every single send; sent without the delay, so a test
     # can receive re-queued work at once.
     delays: list[tuple[dict[str, Any], float]]
-    relay: RelayWiring
+    relay: RelayGraph
+    onboarding: OnboardingGraph
     cleanups: list[Any] = field(default_factory=list)
 
     def watch_events(self) -> EventTap:
@@ -231,37 +237,31 @@ def harness(
         "RECORDS_TABLE": records_table,
         "SYNC_QUEUE_URL": queue_url,
         "SYNC_PAGE_SIZE": "50",
+        "TENANTS_TABLE": tenants_table.name,
+        "APP_KEY_ID": kms_key_id,
+        "CLIENT_SECRET_NAME": SECRET_NAMES.client_secret,
+        "PRIVATE_KEY_SECRET_NAME": SECRET_NAMES.private_key,
+        "SESSION_KEY_SECRET_NAME": SECRET_NAMES.session_keys,
+        "EVENT_BUS_NAME": bus,
     }
-    config = load_config(env)
-    onboarding_settings = OnboardingSettings(
-        tenants_table=tenants_table.name, app_key_id=kms_key_id, secret_names=SECRET_NAMES
-    )
+    settings = load_sync_settings(env)
     values = {
         SECRET_NAMES.client_secret: app_credentials.client_secret,
         SECRET_NAMES.private_key: app_credentials.private_key_xml,
     }
-    onboarding = Onboarding(
-        config,
-        onboarding_settings,
+    access = TenantAccess(
+        settings.access,
         dynamodb=dynamodb_client,
         kms=kms_client,
         # A short read timeout, so a "slow SuperOffice" fault times out within a test.
         http=new_http_client(timeout_seconds=2, connect_timeout_seconds=2),
         secrets=AppSecrets(SECRET_NAMES, fetch=values.__getitem__),
     )
-    wiring = SyncWiring(
-        config,
-        onboarding_settings,
-        load_sync_settings(env),
-        onboarding=onboarding,
-        sqs=sqs,
-    )
-    relay = RelayWiring(
-        config,
-        RelaySettings(event_bus=bus, tenants_table=tenants_table.name),
-        events=events,
-        dynamodb=dynamodb_client,
-    )
+    wiring = SyncGraph(settings, access, sqs=sqs)
+    # RedirectCallbackFunction's graph on the same tenant access: its uninstall purges
+    # the mirror (RECORDS_TABLE) and queues the second sweep.
+    onboarding = OnboardingGraph(load_onboarding_settings(env), access, sqs=sqs)
+    relay = RelayGraph(load_relay_settings(env), events=events, dynamodb=dynamodb_client)
     delays: list[tuple[dict[str, Any], float]] = []
     send = wiring.queue.send
 
@@ -272,7 +272,7 @@ def harness(
     wiring.queue.send = send_now  # type: ignore[method-assign]
     harness = SyncHarness(
         wiring=wiring,
-        tenants=onboarding.tenants,
+        tenants=access.tenants,
         simulator=simulator,
         queue_url=queue_url,
         records_table=records_table,
@@ -281,6 +281,7 @@ def harness(
         dynamodb=dynamodb_client,
         delays=delays,
         relay=relay,
+        onboarding=onboarding,
     )
     yield harness
     # moto matches every event against every rule it holds: leave none behind.

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
+from superoffice_app.queues.messages import Message, parse_message
 from superoffice_app.sync.budget import Budget
-from superoffice_app.sync.messages import Message, parse_message
 
 
 class Control:

@@ -34,7 +34,7 @@ def add_tenant(harness: SyncHarness, ctx: str, **fields: Any) -> None:
 
 def dispatcher(harness: SyncHarness, moment: datetime, **options: Any) -> Dispatcher:
     return Dispatcher(
-        table=harness.wiring.onboarding.table,
+        table=harness.wiring.access.table,
         queue=harness.wiring.queue,
         clock=lambda: moment,
         windows=SUPEROFFICE_ONLINE_WINDOWS,

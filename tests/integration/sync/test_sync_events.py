@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -27,7 +27,7 @@ class WorkerContext(LambdaContext):
 @pytest.fixture
 def function(
     harness: SyncHarness, monkeypatch: pytest.MonkeyPatch, app_credentials: Any, kms_key_id: str
-) -> ModuleType:
+) -> SimpleNamespace:
     import boto3
 
     secrets = boto3.client("secretsmanager")
@@ -45,7 +45,7 @@ def function(
         "SUPEROFFICE_LOCAL_BASE_URL": harness.simulator.base_url,
         "SUPEROFFICE_CLIENT_ID": "local-dev-client",
         "APP_BASE_URL": APP_BASE_URL,
-        "TENANTS_TABLE": harness.wiring.onboarding.table.name,
+        "TENANTS_TABLE": harness.wiring.access.table.name,
         "APP_KEY_ID": kms_key_id,
         "CLIENT_SECRET_NAME": SECRET_NAMES.client_secret,
         "PRIVATE_KEY_SECRET_NAME": SECRET_NAMES.private_key,
@@ -59,11 +59,15 @@ def function(
     }
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
-    return load_function_module("scheduled_sync")
+    # ScheduledSyncDispatcherFunction and SyncWorkerFunction share the folder.
+    return SimpleNamespace(
+        dispatch=load_function_module("scheduled_sync", "dispatch"),
+        worker=load_function_module("scheduled_sync", "worker"),
+    )
 
 
 @pytest.fixture
-def relay_function(function: ModuleType) -> ModuleType:
+def relay_function(function: SimpleNamespace) -> ModuleType:
     """RecordEventsFunction, with the settings the sync functions got (it reads two)."""
     return load_function_module("record_events")
 
@@ -73,10 +77,10 @@ def load(name: str, folder: Path = EVENTS) -> dict[str, Any]:
 
 
 def test_the_schedule_event_dispatches_the_active_tenants(
-    function: ModuleType, harness: SyncHarness
+    function: SimpleNamespace, harness: SyncHarness
 ) -> None:
     harness.install("Cust10001")
-    summary = function.dispatch_handler(load("schedule.json"), WorkerContext())
+    summary = function.dispatch.lambda_handler(load("schedule.json"), WorkerContext())
     if summary["maintenance_window"] is None:  # the local environment has no windows
         assert summary["queued"] == 1
         assert [m["ctx"] for m in harness.queued()] == ["Cust10001"]
@@ -91,24 +95,24 @@ def test_the_schedule_event_dispatches_the_active_tenants(
     ],
 )
 def test_worker_samples_are_handled_without_failures(
-    function: ModuleType, harness: SyncHarness, name: str
+    function: SimpleNamespace, harness: SyncHarness, name: str
 ) -> None:
     harness.install("Cust10001")
-    result = function.worker_handler(load(name), WorkerContext())
+    result = function.worker.lambda_handler(load(name), WorkerContext())
     assert result == {"batchItemFailures": []}
 
 
-def test_a_poison_message_is_reported_as_a_batch_item_failure(function: ModuleType) -> None:
+def test_a_poison_message_is_reported_as_a_batch_item_failure(function: SimpleNamespace) -> None:
     event = load("worker-poison-message.json")
-    result = function.worker_handler(event, WorkerContext())
+    result = function.worker.lambda_handler(event, WorkerContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
 
 
 def test_the_scheduled_sample_mirrors_the_tenant(
-    function: ModuleType, harness: SyncHarness
+    function: SimpleNamespace, harness: SyncHarness
 ) -> None:
     harness.install("Cust10001")
-    function.worker_handler(load("worker-scheduled-sync.json"), WorkerContext())
+    function.worker.lambda_handler(load("worker-scheduled-sync.json"), WorkerContext())
     assert len(harness.mirrored("Cust10001", "contact")) == len(
         harness.simulator_records("Cust10001", "contact")
     )
@@ -119,7 +123,7 @@ def test_the_stream_sample_is_published_as_three_events(
 ) -> None:
     events = harness.watch_events()
     harness.install("Cust10001")
-    result = relay_function.handler(
+    result = relay_function.lambda_handler(
         load("stream-insert-modify-remove.json", STREAM_EVENTS), WorkerContext()
     )
     assert result == {"batchItemFailures": []}
@@ -135,7 +139,7 @@ def test_the_stream_sample_of_an_unknown_tenant_publishes_nothing(
     relay_function: ModuleType, harness: SyncHarness
 ) -> None:
     events = harness.watch_events()
-    result = relay_function.handler(
+    result = relay_function.lambda_handler(
         load("stream-insert-modify-remove.json", STREAM_EVENTS), WorkerContext()
     )
     assert result == {"batchItemFailures": []}
@@ -146,4 +150,4 @@ def test_an_event_that_is_not_a_stream_batch_is_refused_by_name(
     relay_function: ModuleType,
 ) -> None:
     with pytest.raises(ValueError, match="expected a DynamoDB stream event"):
-        relay_function.handler({"Records": "nope"}, WorkerContext())
+        relay_function.lambda_handler({"Records": "nope"}, WorkerContext())

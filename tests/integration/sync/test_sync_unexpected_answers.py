@@ -15,9 +15,9 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from superoffice_app.onboarding.sync_status import plain_error
 from superoffice_app.superoffice.http import new_http_client
 from superoffice_app.superoffice.rest import TenantApi
+from superoffice_app.sync.status import plain_error
 from tests.integration.sync.conftest import SyncHarness
 from tests.integration.sync.sync_helpers import Control, budget, message
 
@@ -60,7 +60,7 @@ def transport(harness: SyncHarness, monkeypatch: pytest.MonkeyPatch) -> Rewritin
     """Every tenant API call of the worker goes through the rewriting transport."""
     rewriting = RewritingTransport()
     http = new_http_client(timeout_seconds=5, transport=rewriting)
-    onboarding = harness.wiring.onboarding
+    onboarding = harness.wiring.access
 
     def tenant_api(ctx: str) -> TenantApi:
         return TenantApi(
@@ -140,7 +140,7 @@ def test_an_answer_that_does_not_fit_stops_only_its_entity_and_the_next_run_comp
     answer = report["answer"]
     assert (answer["operation"], answer["status"]) == ("v1Archive_GetArchive_GET", 200)
     assert 0 < len(answer["excerpt"]) <= 160
-    ticket = harness.wiring.onboarding.tickets.current(CTX).reveal()
+    ticket = harness.wiring.access.tickets.current(CTX).reveal()
     assert ticket not in json.dumps(outcome.entities)
     # Nothing mirrored is lost or half-written; the other entities went on.
     assert harness.mirrored(CTX, "contact") == before

@@ -245,7 +245,7 @@ def test_dropped_connections_are_retried(harness: SyncHarness, control: Control)
 
 def test_a_second_worker_backs_off(harness: SyncHarness) -> None:
     harness.install(CTX)
-    other = TenantLease(harness.wiring.onboarding.table, owner="the-other-worker")
+    other = TenantLease(harness.wiring.access.table, owner="the-other-worker")
     assert other.acquire(CTX, 120)
     scheduled = sync(harness)
     assert scheduled.status == "skipped"
@@ -434,7 +434,7 @@ def test_uninstall_removes_the_mirrored_records_and_the_sync_stops(
     sync(harness)
     assert harness.mirrored(CTX, "contact")
     monkeypatch.setenv("RECORDS_TABLE", harness.records_table)
-    harness.wiring.onboarding.uninstaller.uninstall(CTX, actor="Ada Administrator")
+    harness.onboarding.uninstaller.uninstall(CTX, actor="Ada Administrator")
     for entity in ENTITIES:
         assert harness.mirrored(CTX, entity) == {}
     profile = harness.tenants.get(CTX)
@@ -465,7 +465,7 @@ def uninstall(harness: SyncHarness, monkeypatch: pytest.MonkeyPatch, ctx: str = 
     """The management page's uninstall, as RedirectCallbackFunction wires it (its
     RecordsTable and SyncQueue; the queue is the harness's, so sends are recorded)."""
     monkeypatch.setenv("RECORDS_TABLE", harness.records_table)
-    onboarding = harness.wiring.onboarding
+    onboarding = harness.onboarding
     onboarding.__dict__["sync_queue"] = harness.wiring.queue
     onboarding.uninstaller.uninstall(ctx, actor="admin@example.com")
 

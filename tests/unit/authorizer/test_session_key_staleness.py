@@ -6,7 +6,7 @@ at most SESSION_KEYS_MAX_STALE_SECONDS after that read, and reads them again eve
 SESSION_KEYS_REFRESH_SECONDS; a cold one without keys denies (fails closed).
 
 The handler module is the deployed one, with its session keys wired by
-`authorizer_setup.session_key_source` (the same settings `build_authorizer` uses) over a
+`wiring.authorizer.session_key_source` (the same settings `build_authorizer` uses) over a
 fake download and clock: locally every invocation is a fresh process, so staleness can
 only be seen in-process.
 """
@@ -22,11 +22,6 @@ import pytest
 
 from local.tables import load_local_template
 from superoffice_app.authorizer import TokenAuthorizer
-from superoffice_app.authorizer_setup import (
-    SESSION_KEYS_MAX_STALE_SECONDS,
-    SESSION_KEYS_REFRESH_SECONDS,
-    session_key_source,
-)
 from superoffice_app.config import load_config
 from superoffice_app.cookies import SESSION_COOKIE_NAME
 from superoffice_app.tokens import (
@@ -38,6 +33,11 @@ from superoffice_app.tokens import (
     StaticKeys,
 )
 from superoffice_app.tokens.fetch import FETCH_TIMEOUT_SECONDS
+from superoffice_app.wiring.authorizer import (
+    SESSION_KEYS_MAX_STALE_SECONDS,
+    SESSION_KEYS_REFRESH_SECONDS,
+    session_key_source,
+)
 from tests.conftest import LambdaContext, load_function_module
 from tests.unit.authorizer.conftest import APP, CLIENT_ID, ISSUER, authorizer_event
 from tests.unit.authorizer.test_handler import SOD_SETTINGS

@@ -83,12 +83,12 @@ def test_the_sync_worker_resolves_with_its_queue_and_concurrency() -> None:
         names=LocalNames(region=defaults.LOCAL_REGION),
     )
     worker = template.function("SyncWorkerFunction")
-    assert worker.handler == "app.worker_handler"
+    assert worker.handler == "worker.lambda_handler"
     assert worker.reserved_concurrency == 5
     assert worker.timeout == 120
     assert worker.environment["RECORDS_TABLE"] == "superoffice-app-local-RecordsTable"
     assert worker.events["Queue"]["Type"] == "SQS"
     dispatcher = template.function("ScheduledSyncDispatcherFunction")
-    assert dispatcher.handler == "app.dispatch_handler"
+    assert dispatcher.handler == "dispatch.lambda_handler"
     assert dispatcher.reserved_concurrency is None
     assert dispatcher.events["Schedule"]["Type"] == "ScheduleV2"

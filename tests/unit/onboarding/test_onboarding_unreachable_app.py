@@ -10,26 +10,24 @@ from __future__ import annotations
 
 import pytest
 
-from superoffice_app.app_secrets import SecretNames
-from superoffice_app.config import load_config
-from superoffice_app.onboarding.wiring import Onboarding, OnboardingSettings
-
-SETTINGS = OnboardingSettings(
-    tenants_table="tenants",
-    app_key_id="alias/app",
-    secret_names=SecretNames(client_secret="c", private_key="p", session_keys="s"),
-)
+from superoffice_app.wiring.onboarding import OnboardingGraph
+from superoffice_app.wiring.settings import load_onboarding_settings
 
 
-def onboarding(environment: str, app_base_url: str) -> Onboarding:
+def onboarding(environment: str, app_base_url: str) -> OnboardingGraph:
     settings = {
         "SUPEROFFICE_ENVIRONMENT": environment,
         "SUPEROFFICE_LOCAL_BASE_URL": "http://127.0.0.1:3001",
         "SUPEROFFICE_BASE_URL": "https://so.example",
         "SUPEROFFICE_CLIENT_ID": "abcdef0123456789",
         "APP_BASE_URL": app_base_url,
+        "TENANTS_TABLE": "tenants",
+        "APP_KEY_ID": "alias/app",
+        "CLIENT_SECRET_NAME": "c",
+        "PRIVATE_KEY_SECRET_NAME": "p",
+        "SESSION_KEY_SECRET_NAME": "s",
     }
-    return Onboarding(load_config(settings), SETTINGS)
+    return OnboardingGraph(load_onboarding_settings(settings))
 
 
 @pytest.mark.parametrize("environment", ["sod", "stage", "custom"])

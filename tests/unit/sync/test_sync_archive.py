@@ -8,12 +8,12 @@ from typing import Any, TypeVar
 
 import pytest
 
-from superoffice_app.onboarding.sync_status import plain_error
 from superoffice_app.superoffice.http import UnexpectedResponse
 from superoffice_app.sync.archive import ARCHIVE_OPERATION, ARCHIVE_PATH, ArchiveReader
 from superoffice_app.sync.budget import Budget, RetryPolicy, RetryStats
 from superoffice_app.sync.cursor import Cursor
 from superoffice_app.sync.entities import parse_entities
+from superoffice_app.sync.status import plain_error
 
 T = TypeVar("T")
 SPECS = {spec.name: spec for spec in parse_entities(None)}

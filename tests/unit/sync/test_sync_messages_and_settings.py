@@ -3,16 +3,27 @@ import json
 import pytest
 
 from superoffice_app.config import ConfigError
-from superoffice_app.sync.messages import (
+from superoffice_app.queues.messages import (
     BadMessage,
     FollowUpMessage,
     RecordMessage,
     SyncMessage,
     parse_message,
 )
-from superoffice_app.sync.settings import load_sync_settings
+from superoffice_app.wiring.settings import load_sync_settings
 
-REQUIRED = {"RECORDS_TABLE": "r", "SYNC_QUEUE_URL": "http://q", "EVENT_BUS_NAME": "bus"}
+# The sync functions' own settings, on top of the shared ones every function has.
+SHARED = {
+    "SUPEROFFICE_ENVIRONMENT": "sod",
+    "SUPEROFFICE_CLIENT_ID": "abcdef0123456789",
+    "APP_BASE_URL": "https://app.example.com",
+    "TENANTS_TABLE": "tenants",
+    "APP_KEY_ID": "alias/app",
+    "CLIENT_SECRET_NAME": "c",
+    "PRIVATE_KEY_SECRET_NAME": "p",
+    "SESSION_KEY_SECRET_NAME": "s",
+}
+REQUIRED = {**SHARED, "RECORDS_TABLE": "r", "SYNC_QUEUE_URL": "http://q"}
 
 
 @pytest.mark.parametrize(

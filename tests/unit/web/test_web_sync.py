@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from superoffice_app.onboarding.sync_status import (
+from superoffice_app.store import TenantProfile, TenantStatus
+from superoffice_app.sync.state import EntitySyncState, TenantSyncState
+from superoffice_app.sync.status import (
     ago,
     duration_words,
     plain_error,
     sync_view,
 )
-from superoffice_app.store import TenantProfile, TenantStatus
-from superoffice_app.sync.state import EntitySyncState, TenantSyncState
 from superoffice_app.web import pages, problems
 from tests.unit.web.test_web_pages import HOSTILE, view
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
+from superoffice_app.queues.messages import FollowUpMessage
 from superoffice_app.store import (
     AppliedNotification,
     ConflictError,
@@ -33,7 +34,6 @@ from superoffice_app.store import (
 )
 from superoffice_app.superoffice.http import SuperOfficeError
 from superoffice_app.superoffice.state_api import TenantNotFound, TenantState
-from superoffice_app.sync.messages import FollowUpMessage
 
 from .decisions import Decision, FollowUp, Observed, Verdict, decide, precheck
 from .messages import NotificationMessage

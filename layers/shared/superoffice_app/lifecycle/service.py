@@ -17,15 +17,15 @@ from typing import Any, Protocol
 from superoffice_app.lifecycle.messages import NotificationMessage
 from superoffice_app.lifecycle.notifications import Notification
 from superoffice_app.lifecycle.webhooks import WebhookEvent
+from superoffice_app.queues.messages import RecordMessage
 from superoffice_app.store import TenantStore
-from superoffice_app.sync.messages import RecordMessage
 from superoffice_app.tokens import StateChangeTokenValidator
 
 WEBHOOK_SECRETS = ("webhook_secret", "webhook_secret_previous")
 
 
 class MessageQueue(Protocol):
-    """An SQS queue (``superoffice_app.sync.queue.SyncQueue`` serves any queue)."""
+    """An SQS queue (``superoffice_app.queues.sqs.SyncQueue`` serves any queue)."""
 
     def send(self, message: Mapping[str, Any], delay_seconds: float = 0) -> None: ...
 

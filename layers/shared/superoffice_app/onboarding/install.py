@@ -18,17 +18,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from superoffice_app.onboarding.recorder import (
+from superoffice_app.provisioning.engine import PublishWait, provision
+from superoffice_app.provisioning.recorder import (
     WEBHOOK_SECRET_NAMES,
     StoreRecorder,
     StoreWebhookSecrets,
 )
-from superoffice_app.onboarding.sync_switch import SyncSender, send_sync
-from superoffice_app.onboarding.tickets import SYSTEM_TOKEN, TICKET
-from superoffice_app.provisioning.engine import PublishWait, provision
 from superoffice_app.provisioning.reports import ProvisioningReport
 from superoffice_app.provisioning.spec import ProvisioningSpec
 from superoffice_app.provisioning.steps import step_of
+from superoffice_app.queues.messages import SyncMessage
+from superoffice_app.queues.sqs import SyncSender, send_sync
 from superoffice_app.store import PURGED_STATUSES, Installer, TenantStatus, TenantStore
 from superoffice_app.superoffice.http import (
     AccessRevoked,
@@ -39,7 +39,7 @@ from superoffice_app.superoffice.http import (
 from superoffice_app.superoffice.rest import TenantApi
 from superoffice_app.superoffice.state_api import StateApiClient, TenantNotFound, TenantState
 from superoffice_app.superoffice.system_user import SystemUserClient, SystemUserRefused
-from superoffice_app.sync.messages import SyncMessage
+from superoffice_app.superoffice.tickets import SYSTEM_TOKEN, TICKET
 from superoffice_app.tokens import IdTokenClaims, Secret
 from superoffice_app.web import problems
 

@@ -2,20 +2,22 @@
 
 `tenant_view` gathers it from the store (so the page renders even while SuperOffice is
 down); the same dictionary is the JSON answer ("the list of what is provisioned" that
-certification asks for) and the data of the HTML page. Given the sync state store and the
-synced entities, it adds the "sync" section (`sync_status.sync_view`).
+certification asks for) and the data of the HTML page. Given a ``sync_section`` (the sync's
+own account of the tenant, ``sync.status.SyncSection``, handed in by the wiring), it adds
+the "sync" section; onboarding does not know how the sync keeps its state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from superoffice_app.onboarding.sync_status import sync_view
 from superoffice_app.store import ProvisionedItem, TenantProfile, TenantStatus, TenantStore
 from superoffice_app.store.clock import utc_now
-from superoffice_app.sync.state import SyncStateStore
+
+# The "sync" part of the view, for a tenant's profile at a moment.
+SyncSection = Callable[[TenantProfile, datetime], dict[str, Any]]
 
 KIND_NAMES = {
     "udef": "User-defined field",
@@ -153,15 +155,13 @@ def tenant_view(
     ctx: str,
     *,
     events: int = 20,
-    sync_states: SyncStateStore | None = None,
-    sync_entities: Sequence[str] = (),
+    sync_section: SyncSection | None = None,
     now: datetime | None = None,
     unreachable_at: str | None = None,
 ) -> dict[str, Any] | None:
     """The tenant as its administrator sees it; None for a tenant the app never knew.
 
-    With ``sync_states`` the view has a ``sync`` key: one row per name of
-    ``sync_entities`` (the configured ``SYNC_ENTITIES``), in that order. With
+    With ``sync_section`` the view has a ``sync`` key, what it answers. With
     ``unreachable_at`` (the app's base URL, which SuperOffice cannot reach) the view has a
     ``missing`` key, and the to-do list says what is missing and how to get it.
     """
@@ -211,11 +211,6 @@ def tenant_view(
             else:
                 lines = view["to_do"] + lines
             view["to_do"] = lines
-    if sync_states is not None:
-        view["sync"] = sync_view(
-            profile,
-            sync_states.entities(ctx, sync_entities),
-            sync_states.tenant(ctx),
-            now=now or utc_now(),
-        )
+    if sync_section is not None:
+        view["sync"] = sync_section(profile, now or utc_now())
     return view

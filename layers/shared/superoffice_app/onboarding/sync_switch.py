@@ -12,42 +12,19 @@ refuses is logged (its type only) and reported, not raised.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Final
 
+from superoffice_app.queues.messages import SyncMessage
+from superoffice_app.queues.sqs import SyncSender, send_sync
 from superoffice_app.store import PURGED_STATUSES, StoreError, TenantStatus, TenantStore
-from superoffice_app.sync.messages import FollowUpMessage, SyncMessage
 from superoffice_app.web import problems
 
-__all__ = ["SwitchOutcome", "SyncSender", "SyncSwitch", "send_sync"]
+__all__ = ["SwitchOutcome", "SyncSwitch"]
 
 _log = logging.getLogger(__name__)
 # Names in audit summaries are the signed-in user's; a hostile one must stay short.
 MAX_NAME: Final = 120
-
-
-class SyncSender(Protocol):
-    """Where syncs are queued: ``superoffice_app.sync.queue.SyncQueue`` on SyncQueue."""
-
-    def send(self, message: Mapping[str, Any], delay_seconds: float = 0) -> None: ...
-
-
-def send_sync(
-    queue: SyncSender, message: SyncMessage | FollowUpMessage, delay_seconds: float = 0
-) -> bool:
-    """Queue ``message``; False (and a log line naming the error's type) when SQS refused."""
-    try:
-        queue.send(message.to_body(), delay_seconds)
-    except Exception as error:  # boto3 raises many types; none may fail the caller
-        _log.warning(
-            "could not queue %s for %s: %s",
-            message.reason if isinstance(message, SyncMessage) else message.follow_up,
-            message.ctx,
-            type(error).__name__,
-        )
-        return False
-    return True
 
 
 @dataclass(frozen=True)

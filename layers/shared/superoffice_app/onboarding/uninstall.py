@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from superoffice_app.onboarding.recorder import from_stored
 from superoffice_app.provisioning.engine import unprovision
 from superoffice_app.provisioning.items import ProvisionedItem
+from superoffice_app.provisioning.recorder import from_stored
 from superoffice_app.provisioning.reports import ItemOutcome, UninstallReport
 from superoffice_app.provisioning.steps import step_of
 from superoffice_app.store import TenantStatus, TenantStore

@@ -169,7 +169,7 @@ def ensure_webhooks(
     ``Active``, a wrong target or event list is corrected. Errors (``SuperOfficeError``)
     propagate, as in ``provision``: what was repaired so far is recorded already::
 
-        from superoffice_app.onboarding.recorder import StoreRecorder, StoreWebhookSecrets
+        from superoffice_app.provisioning.recorder import StoreRecorder, StoreWebhookSecrets
         from superoffice_app.provisioning import ensure_webhooks, load_spec
 
         spec = load_spec(app_base_url=config.app_base_url)
@@ -180,7 +180,7 @@ def ensure_webhooks(
         ):
             logger.info("webhook", extra=report.as_json())  # outcome: ok, reactivated, ...
 
-    (``Onboarding.ensure_webhooks(ctx)`` in ``superoffice_app.onboarding.wiring`` does
+    (``OnboardingGraph.ensure_webhooks(ctx)`` in ``superoffice_app.wiring.onboarding`` does
     exactly this with the function's own clients.)
     """
     progress = Progress(recorder)

@@ -21,13 +21,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from superoffice_app.maintenance import MaintenanceWindow, active_window
+from superoffice_app.queues.messages import FollowUpMessage, SyncMessage
+from superoffice_app.queues.sqs import BATCH_LIMIT, SyncQueue
 from superoffice_app.store.clock import parse_instant
 from superoffice_app.store.dynamo import DynamoTable
 from superoffice_app.store.keys import BY_STATUS_INDEX
 from superoffice_app.store.statuses import TenantStatus
-
-from .messages import FollowUpMessage, SyncMessage
-from .queue import BATCH_LIMIT, SyncQueue
 
 __all__ = ["DispatchReport", "Dispatcher", "IndexedTenant"]
 

@@ -9,8 +9,8 @@ idempotent code: ``provision`` finds existing items first and creates what is mi
 
 from __future__ import annotations
 
-from superoffice_app.onboarding.recorder import StoreRecorder, StoreWebhookSecrets
 from superoffice_app.provisioning import ensure_webhooks, provision
+from superoffice_app.provisioning.recorder import StoreRecorder, StoreWebhookSecrets
 from superoffice_app.provisioning.spec import ProvisioningSpec
 from superoffice_app.store import TenantStore
 from superoffice_app.superoffice.rest import TenantApi

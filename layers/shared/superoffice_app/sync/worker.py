@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
+from superoffice_app.queues.messages import FollowUpMessage, Message, RecordMessage, SyncMessage
+from superoffice_app.queues.sqs import SyncQueue
 from superoffice_app.store import PURGED_STATUSES, TenantProfile, TenantStatus, TenantStore
 from superoffice_app.store.errors import StoreError
 from superoffice_app.superoffice.http import AccessRevoked, SuperOfficeError
@@ -27,9 +29,7 @@ from superoffice_app.superoffice.state_api import StateApiClient, TenantNotFound
 from .budget import Budget, Deferred, RetryPolicy, RetryStats, with_retries
 from .entities import EntitySpec
 from .lease import LeaseLost, TenantLease
-from .messages import FollowUpMessage, Message, RecordMessage, SyncMessage
 from .mirror import RecordsMirror
-from .queue import SyncQueue
 from .run import EntityReport, RunReport, TenantSync
 from .state import SyncStateStore
 

@@ -1,15 +1,24 @@
-"""Sending to SyncQueue: single messages with a delay, and batches of ten with jitter."""
+"""Sending to SyncQueue: single messages with a delay, and batches of ten with jitter.
+
+``send_sync`` is for callers whose own work is done whatever SQS says (an install, the
+administrator's resume, an uninstall's second sweep): it logs a refusal, never raises.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-__all__ = ["QueueSendFailed", "SyncQueue"]
+from .messages import FollowUpMessage, SyncMessage
+
+__all__ = ["QueueSendFailed", "SyncQueue", "SyncSender", "send_sync"]
+
+_log = logging.getLogger(__name__)
 
 BATCH_LIMIT: Final = 10
 MAX_DELAY_SECONDS: Final = 900
@@ -78,3 +87,26 @@ class SyncQueue:
 
 def _delay(seconds: float) -> int:
     return max(0, min(MAX_DELAY_SECONDS, int(seconds)))
+
+
+class SyncSender(Protocol):
+    """Where syncs are queued: ``superoffice_app.queues.sqs.SyncQueue`` on SyncQueue."""
+
+    def send(self, message: Mapping[str, Any], delay_seconds: float = 0) -> None: ...
+
+
+def send_sync(
+    queue: SyncSender, message: SyncMessage | FollowUpMessage, delay_seconds: float = 0
+) -> bool:
+    """Queue ``message``; False (and a log line naming the error's type) when SQS refused."""
+    try:
+        queue.send(message.to_body(), delay_seconds)
+    except Exception as error:  # boto3 raises many types; none may fail the caller
+        _log.warning(
+            "could not queue %s for %s: %s",
+            message.reason if isinstance(message, SyncMessage) else message.follow_up,
+            message.ctx,
+            type(error).__name__,
+        )
+        return False
+    return True

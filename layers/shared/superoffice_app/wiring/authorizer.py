@@ -1,13 +1,19 @@
-"""Wires the authorizer to this deployment's key sources (kept apart so tests need none)."""
+"""TokenValidationFunction's graph: its settings and the validators, with their key sources.
+
+Kept apart from the other graphs so the authorizer imports only the token library: no
+boto3, no httpx-based SuperOffice client, no store (its cold start is the budget of
+issue 14).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Final
 
 from superoffice_app.authorizer import TokenAuthorizer
-from superoffice_app.config import AppConfig
+from superoffice_app.config import AppConfig, load_config
 from superoffice_app.tokens import (
     IdTokenValidator,
     KeySet,
@@ -22,6 +28,17 @@ SESSION_KEYS_REFRESH_SECONDS: Final = 300.0
 # keep verifying sessions for this long after they were read; then the authorizer denies
 # (fails closed). One session's lifetime: no session outlives the outage's grace.
 SESSION_KEYS_MAX_STALE_SECONDS: Final = 3600.0
+
+
+@dataclass(frozen=True)
+class AuthorizerSettings:
+    """TokenValidationFunction's settings: the shared ones (issuer, client id, keys)."""
+
+    app: AppConfig
+
+
+def load_authorizer_settings(env: Mapping[str, str] | None = None) -> AuthorizerSettings:
+    return AuthorizerSettings(app=load_config(env))
 
 
 def session_key_source(
@@ -44,7 +61,7 @@ def session_key_source(
     )
 
 
-def build_authorizer(config: AppConfig) -> TokenAuthorizer:
+def build_authorizer(settings: AuthorizerSettings) -> TokenAuthorizer:
     """Validators whose keys are cached for the life of the Lambda instance.
 
     SuperOffice keys: the environment's published certificates, plus its JWKS fetched
@@ -52,6 +69,7 @@ def build_authorizer(config: AppConfig) -> TokenAuthorizer:
     every few minutes, kept (for a bounded time) while it cannot be read. A cold instance
     that cannot read it has no session key and denies every session until it can.
     """
+    config = settings.app
     environment = config.environment
     superoffice_keys = RemoteKeySet(
         environment.jwks_url, KeySet.from_jwks(environment.published_jwks())
@@ -60,3 +78,8 @@ def build_authorizer(config: AppConfig) -> TokenAuthorizer:
         id_tokens=IdTokenValidator(environment.issuer, config.client_id, superoffice_keys),
         sessions=SessionTokenValidator(config.session_issuer, session_key_source(config)),
     )
+
+
+def cold_start() -> TokenAuthorizer:
+    """The authorizer of this Lambda instance, from its environment."""
+    return build_authorizer(load_authorizer_settings())

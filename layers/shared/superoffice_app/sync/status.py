@@ -15,10 +15,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from superoffice_app.store import PURGED_STATUSES, TenantProfile, TenantStatus
-from superoffice_app.sync.state import EntitySyncState, TenantSyncState
+
+from .state import EntitySyncState, SyncStateStore, TenantSyncState
 
 __all__ = [
     "ENTITY_NAMES",
+    "SyncSection",
     "ago",
     "duration_words",
     "entity_name",
@@ -217,3 +219,23 @@ def sync_view(
             "last_run_reason_text": REASON_TEXT.get(reason, reason) if reason else None,
         },
     }
+
+
+class SyncSection:
+    """The management page's sync section of a tenant: its stored states, in words.
+
+    Handed to ``onboarding.management.tenant_view`` by the wiring, so the page shows the
+    sync without onboarding knowing how the sync keeps its state.
+    """
+
+    def __init__(self, states: SyncStateStore, entities: Sequence[str]) -> None:
+        self._states = states
+        self._entities = tuple(entities)  # the configured SYNC_ENTITIES, in that order
+
+    def __call__(self, profile: TenantProfile, now: datetime) -> dict[str, Any]:
+        return sync_view(
+            profile,
+            self._states.entities(profile.ctx, self._entities),
+            self._states.tenant(profile.ctx),
+            now=now,
+        )

@@ -1,0 +1,140 @@
+"""NotificationWebhookFunction's graphs: the routes SuperOffice calls, and the confirmer.
+
+``NotificationRoutes``: the notification route (token check, queue to NotificationQueue)
+and the CRM webhook route (signature check, queue a targeted sync), with the idempotency
+persistence Powertools' decorators need at import. ``ConfirmGraph``:
+NotificationConfirmFunction's confirmer, which asks the state API afresh and applies
+what it bears out. Both reach tenants through the shared ``TenantAccess``; neither reads
+a secret of the app's.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from superoffice_app import aws_clients
+from superoffice_app.lifecycle.confirmer import NotificationConfirmer
+from superoffice_app.lifecycle.service import NotificationService, WebhookService
+from superoffice_app.queues.sqs import SyncQueue
+from superoffice_app.tokens import StateChangeTokenValidator
+
+from .settings import (
+    ConfirmSettings,
+    NotificationSettings,
+    load_confirm_settings,
+    load_notification_settings,
+)
+from .tenant_access import TenantAccess
+
+__all__ = ["ConfirmGraph", "NotificationRoutes", "confirm_cold_start", "routes_cold_start"]
+
+# Deliveries are deduplicated for a week: longer than SuperOffice retries one.
+IDEMPOTENCY_SECONDS = 7 * 24 * 3600
+
+
+class NotificationRoutes:
+    def __init__(
+        self,
+        settings: NotificationSettings,
+        access: TenantAccess | None = None,
+        *,
+        sqs: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.config = settings.app
+        self.access = access or TenantAccess(settings.access)
+        self._sqs = sqs
+
+    @cached_property
+    def _sqs_client(self) -> Any:
+        return self._sqs if self._sqs is not None else aws_clients.client("sqs")
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        return NotificationService(
+            self.access.tenants,
+            StateChangeTokenValidator(
+                self.config.environment.issuer,
+                self.access.superoffice_keys,
+                client_id=self.config.client_id,
+            ),
+            SyncQueue(self._sqs_client, self.settings.notification_queue_url),
+        )
+
+    @cached_property
+    def webhooks(self) -> WebhookService:
+        return WebhookService(
+            self.access.tenants, SyncQueue(self._sqs_client, self.settings.sync_queue_url)
+        )
+
+    @cached_property
+    def notification_idempotency(self) -> Any:
+        """One token, one notification: the token alone is the key, so a token captured
+        and replayed with another ChangeType or tenant is the same notification, and
+        payload validation refuses it (409) instead of answering with the first one's
+        result. The stored key is a hash, so no token is kept in the table."""
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig  # noqa: PLC0415
+
+        return IdempotencyConfig(
+            event_key_jmespath="Token",
+            payload_validation_jmespath="[ContextIdentifier, ChangeType]",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=IDEMPOTENCY_SECONDS,
+        )
+
+    @cached_property
+    def webhook_idempotency(self) -> Any:
+        """A CRM webhook delivery is one (tenant, EventId)."""
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig  # noqa: PLC0415
+
+        return IdempotencyConfig(
+            event_key_jmespath="[ctx, EventId]",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=IDEMPOTENCY_SECONDS,
+        )
+
+    def persistence(self) -> Any:
+        """A new idempotency persistence layer on IdempotencyTable, on the tenant store's
+        DynamoDB client (short timeouts). One per decorated function: Powertools
+        configures a layer once, with the first config it sees."""
+        from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415
+            DynamoDBPersistenceLayer,
+        )
+
+        return DynamoDBPersistenceLayer(
+            table_name=self.settings.idempotency_table, boto3_client=self.access.table.client
+        )
+
+
+def routes_cold_start() -> NotificationRoutes:
+    """NotificationWebhookFunction's graph, from its environment."""
+    return NotificationRoutes(load_notification_settings())
+
+
+class ConfirmGraph:
+    def __init__(
+        self,
+        settings: ConfirmSettings,
+        access: TenantAccess | None = None,
+        *,
+        sqs: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.access = access or TenantAccess(settings.access)
+        self._sqs = sqs
+
+    @cached_property
+    def confirmer(self) -> NotificationConfirmer:
+        sqs = self._sqs if self._sqs is not None else aws_clients.client("sqs")
+        return NotificationConfirmer(
+            self.access.tenants,
+            self.access.state_api,
+            follow_ups=SyncQueue(sqs, self.settings.sync_queue_url),
+            waiting=SyncQueue(sqs, self.settings.notification_queue_url),
+        )
+
+
+def confirm_cold_start() -> ConfirmGraph:
+    """NotificationConfirmFunction's graph, from its environment."""
+    return ConfirmGraph(load_confirm_settings())
