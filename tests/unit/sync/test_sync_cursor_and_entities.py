@@ -4,13 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from superoffice_app.sync.cursor import (
-    OVERLAP,
-    Cursor,
-    format_so_datetime,
-    keyset_filter,
-    parse_so_datetime,
-)
+from superoffice_app.superoffice.dates import format_so_datetime, parse_so_datetime
+from superoffice_app.sync.cursor import OVERLAP, Cursor, keyset_filter
 from superoffice_app.sync.entities import (
     DEFAULT_ENTITIES,
     ENTITY_COLUMNS,

@@ -8,7 +8,7 @@ import pytest
 
 from superoffice_app.store.models import TenantProfile
 from superoffice_app.store.statuses import TenantStatus
-from superoffice_app.sync.cursor import parse_so_datetime
+from superoffice_app.superoffice.dates import parse_so_datetime
 from superoffice_app.sync.mirror import MirrorRecord
 from superoffice_app.sync.publisher import TenantChange
 from superoffice_app.sync.stream_events import (

@@ -13,6 +13,7 @@ Modules, each with one job:
 Domain code takes its I/O (the ``httpx.Client``, clocks, ticket sources) as parameters.
 """
 
+from .dates import parse_valid_until
 from .http import (
     USER_AGENT,
     AccessRevoked,
@@ -36,7 +37,7 @@ from .oidc import (
 )
 from .private_key import PrivateKeyError, load_private_key
 from .rest import TenantApi, TenantNotRunning, TicketSource
-from .state_api import StateApiClient, TenantNotFound, TenantState, parse_valid_until
+from .state_api import StateApiClient, TenantNotFound, TenantState
 from .system_user import (
     TICKET_LIFETIME,
     InvalidSystemUserToken,

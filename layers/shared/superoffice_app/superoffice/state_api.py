@@ -7,10 +7,9 @@ ask for a fresh answer (``refresh=True``) when SuperOffice says the host is wron
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
@@ -20,6 +19,7 @@ import httpx
 from superoffice_app.environments import Environment
 from superoffice_app.tokens import CTX_PATTERN
 
+from .dates import parse_valid_until
 from .http import (
     Clock,
     SuperOfficeError,
@@ -41,12 +41,6 @@ __all__ = [
 
 DEFAULT_MAX_CACHE_SECONDS: Final = 3600.0
 _WHAT: Final = "state API"
-# ISO 8601 as the state API writes it: up to 7 (or more) fractional digits, "Z" or an
-# offset. Python 3.11's fromisoformat stops at 6 digits, hence the explicit pattern.
-_TIMESTAMP: Final = re.compile(
-    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[T ](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
-    r"(?:\.(?P<fraction>[0-9]{1,12}))?(?P<zone>Z|z|[+-][0-9]{2}:?[0-9]{2})?"
-)
 
 
 class TenantNotFound(SuperOfficeError):
@@ -69,29 +63,6 @@ class TenantState:
     endpoint: str | None
     version: str | None
     raw: MappingProxyType[str, Any] = field(repr=False, compare=False)
-
-
-def parse_valid_until(text: str) -> datetime:
-    """An aware UTC datetime from the state API's ``ValidUntil`` (no zone means UTC).
-
-    Digits beyond the sixth fractional one are dropped: datetime holds microseconds.
-    """
-    match = _TIMESTAMP.fullmatch(text.strip())
-    if match is None:
-        raise ValueError("not an ISO 8601 timestamp")
-    fraction = (match.group("fraction") or "").ljust(6, "0")[:6]
-    zone = match.group("zone") or "Z"
-    if zone in ("Z", "z"):
-        zone = "+00:00"
-    elif ":" not in zone:
-        zone = f"{zone[:3]}:{zone[3:]}"
-    try:
-        moment = datetime.fromisoformat(
-            f"{match.group('date')}T{match.group('time')}.{fraction}{zone}"
-        )
-    except ValueError:  # a day or hour out of range
-        raise ValueError("not an ISO 8601 timestamp") from None
-    return moment.astimezone(UTC)
 
 
 class StateStore(Protocol):

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol, TypeVar
 
+from superoffice_app.superoffice.dates import parse_so_datetime
 from superoffice_app.superoffice.http import UnexpectedResponse
 
 from .budget import Budget, RetryPolicy, RetryStats, with_retries
-from .cursor import Cursor, keyset_filter, parse_so_datetime
+from .cursor import Cursor, keyset_filter
 from .entities import EntitySpec
 from .mirror import MirrorRecord
 

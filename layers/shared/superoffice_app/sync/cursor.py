@@ -17,47 +17,21 @@ and compares what it reads with the mirror, so re-reading costs no writes and no
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
+
+from superoffice_app.superoffice.dates import format_so_datetime, parse_so_datetime
 
 from .entities import EntitySpec
 
 __all__ = [
     "OVERLAP",
     "Cursor",
-    "format_so_datetime",
     "keyset_filter",
-    "parse_so_datetime",
 ]
 
 OVERLAP: Final = timedelta(seconds=5)
-_DATETIME: Final = re.compile(
-    r"(?P<base>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d+))?(?P<zone>Z|[+-]\d{2}:\d{2})?"
-)
-
-
-def format_so_datetime(moment: datetime) -> str:
-    """``2026-11-01T10:00:05``: SuperOffice's filter format, UTC, whole seconds."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def parse_so_datetime(text: str) -> datetime:
-    """An aware UTC datetime from an archive column (no zone means UTC).
-
-    Fractions (SuperOffice writes up to seven digits) are dropped: the cursor works in
-    whole seconds, as ``updated`` is kept.
-    """
-    match = _DATETIME.fullmatch(text.strip()) if isinstance(text, str) else None
-    if match is None:
-        raise ValueError(f"not a SuperOffice datetime: {text!r}")
-    moment = datetime.fromisoformat(match.group("base"))
-    zone = match.group("zone")
-    if zone and zone != "Z":
-        moment = moment.replace(tzinfo=datetime.fromisoformat("2000-01-01T00:00:00" + zone).tzinfo)
-        return moment.astimezone(UTC)
-    return moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

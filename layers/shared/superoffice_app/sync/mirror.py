@@ -24,8 +24,8 @@ from functools import partial
 from typing import Any, Final
 
 from superoffice_app.store.clock import format_instant
+from superoffice_app.superoffice.dates import format_so_datetime, parse_so_datetime
 
-from .cursor import format_so_datetime, parse_so_datetime
 from .parallel import run_all
 
 __all__ = ["MirrorChange", "MirrorRecord", "RecordsMirror", "mirror_pk"]

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final
 
-from .cursor import format_so_datetime
+from superoffice_app.superoffice.dates import format_so_datetime
+
 from .mirror import MirrorChange
 from .parallel import run_all
 

@@ -23,8 +23,8 @@ from superoffice_app.context_ids import is_ctx
 from superoffice_app.store.models import TenantProfile
 from superoffice_app.store.statuses import PURGED_STATUSES
 from superoffice_app.strict_json import loads_strict
+from superoffice_app.superoffice.dates import parse_so_datetime
 
-from .cursor import parse_so_datetime
 from .mirror import MirrorChange, MirrorRecord
 from .publisher import EventPublisher, TenantChange
 
