@@ -9,8 +9,6 @@ by one middleware), an outage of DynamoDB, KMS or Secrets Manager a 503 with Ret
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import traceback
 from pathlib import Path
@@ -22,10 +20,11 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
-from superoffice_app.app_secrets import AppSecretError
 from superoffice_app.context_ids import BadContextIdentifier, is_ctx, parse_ctx
 from superoffice_app.cookies import SESSION_COOKIE_NAME, CookieError, find_cookie
+from superoffice_app.onboarding.errors import OnboardingError
 from superoffice_app.onboarding.management import item_row, tenant_view
+from superoffice_app.onboarding.session import SESSION_SECONDS, csrf_token
 from superoffice_app.onboarding.signin import (
     LOGIN_COOKIE_NAME,
     LOGIN_COOKIE_SECONDS,
@@ -40,21 +39,18 @@ from superoffice_app.store import (
     TenantStatusError,
 )
 from superoffice_app.superoffice.http import UnexpectedResponse
-from superoffice_app.tokens import TokenError
 from superoffice_app.web import pages, problems
+from superoffice_app.web.errors import problem_for
 from superoffice_app.web.forms import BadForm, parse_form
-from superoffice_app.web.html import set_app_name
 from superoffice_app.web.problems import Problem
 from superoffice_app.wiring.onboarding import cold_start
 
-SESSION_SECONDS = 3600
 # Routes whose answers are JSON whatever the request accepts, their errors included.
 JSON_PATH_PREFIXES = ("/api/", "/.well-known/")
 
 logger = Logger()
 app = APIGatewayHttpResolver()
 ONBOARDING = cold_start()
-set_app_name(ONBOARDING.spec.app_name)
 SYNC_ACTIONS = {"pause": True, "resume": False}  # the form's action -> sync_paused
 
 
@@ -163,41 +159,11 @@ def _authorized_ctx(ctx: str) -> dict[str, Any]:
     return lambda_context
 
 
-def _csrf_token(session_token: str) -> str:
-    # Only this browser has the HttpOnly session cookie, so only its pages can know this.
-    # surrogatepass: a cookie is whatever the request carried, and must not raise here.
-    return hashlib.sha256(b"csrf:" + session_token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _csrf_matches(sent: str, session_token: str) -> bool:
-    # compare_digest takes str of ASCII only (TypeError otherwise): compare bytes, and a
-    # token that is not ASCII is not ours anyway.
-    return sent.isascii() and hmac.compare_digest(
-        sent.encode("ascii"), _csrf_token(session_token).encode("ascii")
+def _check_csrf(form: dict[str, str]) -> str:
+    """The session of this browser, if the form's csrf_token is the one derived from it."""
+    return ONBOARDING.sessions.check_form(
+        form.get("csrf_token", ""), _request_cookie(SESSION_COOKIE_NAME)
     )
-
-
-def _check_csrf() -> str:
-    """The form's csrf_token must be the one derived from this browser's session cookie."""
-    session = _request_cookie(SESSION_COOKIE_NAME)
-    sent = _form().get("csrf_token", "")
-    if session is None or not _csrf_matches(sent, session):
-        raise problems.csrf_failed()
-    return session
-
-
-def _person(who: dict[str, Any], session: str) -> tuple[str, str]:
-    """(name, actor) for the audit trail: the session's name if it has one, else the id."""
-    associate = f"associate {who.get('associate_id')}"
-    try:
-        claims = ONBOARDING.session_tokens().validate(session)
-    except (TokenError, AppSecretError):  # the name is a courtesy; the id is always there
-        return associate, associate
-    if (claims.ctx, str(claims.associate_id)) != (who.get("ctx"), str(who.get("associate_id"))):
-        return associate, associate
-    if not claims.name:
-        return associate, associate
-    return claims.name, f"{claims.name} ({associate})"
 
 
 # -- sign-in ---------------------------------------------------------------------------
@@ -229,15 +195,7 @@ def uninstall_entry() -> Response[str]:
 
 def _callback(params: dict[str, str]) -> Response[str]:
     signed_in = ONBOARDING.sign_in.complete(params, _request_cookie(LOGIN_COOKIE_NAME))
-    claims = signed_in.claims
-    session = ONBOARDING.secrets.session_keys().issue(
-        issuer=ONBOARDING.config.session_issuer,
-        ctx=signed_in.ctx,
-        associate_id=claims.associate_id or 0,
-        admin=claims.is_administrator,
-        lifetime_seconds=SESSION_SECONDS,
-        name=claims.upn or claims.email,
-    )
+    session = ONBOARDING.sessions.issue(signed_in)
     logger.info("signed in", extra={"ctx": signed_in.ctx, "purpose": signed_in.purpose.value})
     return _redirect(
         signed_in.location,
@@ -321,7 +279,7 @@ def management(ctx: str) -> Response[str]:
             view,
             is_administrator=bool(who.get("administrator")),
             correlation_id=_correlation_id(),
-            csrf_token=_csrf_token(session) if session else None,
+            csrf_token=csrf_token(session) if session else None,
         )
     )
 
@@ -340,7 +298,7 @@ def uninstall_confirm(ctx: str) -> Response[str]:
         raise problems.csrf_failed()
     return _html(
         pages.uninstall_confirm_page(
-            _view(ctx), csrf_token=_csrf_token(session), correlation_id=_correlation_id()
+            _view(ctx), csrf_token=csrf_token(session), correlation_id=_correlation_id()
         )
     )
 
@@ -351,12 +309,13 @@ def sync_switch(ctx: str) -> Response[str]:
     who = _authorized_ctx(ctx)
     if not who.get("administrator"):
         raise problems.sync_needs_administrator(ctx)
-    session = _check_csrf()
-    paused = SYNC_ACTIONS.get(_form().get("action", ""))
+    form = _form()
+    session = _check_csrf(form)
+    paused = SYNC_ACTIONS.get(form.get("action", ""))
     if paused is None:
         raise problems.bad_sync_action(ctx)
-    name, actor = _person(who, session)
-    outcome = ONBOARDING.sync_switch.set_paused(ctx, paused, by=name, actor=actor)
+    person = ONBOARDING.sessions.person(who.get("ctx"), who.get("associate_id"), session)
+    outcome = ONBOARDING.sync_switch.set_paused(ctx, paused, by=person.name, actor=person.actor)
     logger.info(
         "sync switched",
         extra={
@@ -383,7 +342,7 @@ def uninstall(ctx: str) -> Response[str]:
     who = _authorized_ctx(ctx)
     if not who.get("administrator"):
         raise problems.not_administrator()
-    _check_csrf()
+    _check_csrf(_form())
     outcome = ONBOARDING.uninstaller.uninstall(ctx, actor=f"associate {who.get('associate_id')}")
 
     def rows(items: Any) -> list[dict[str, Any]]:
@@ -427,10 +386,16 @@ def _unexpected_answer(error: BaseException) -> UnexpectedResponse | None:
     return None
 
 
+@app.exception_handler(OnboardingError)
+def onboarding_refused(error: OnboardingError) -> Response[str]:
+    """What onboarding could not do, as the page ``web/errors.py`` gives it."""
+    return problem(problem_for(error), cause=error)
+
+
 @app.exception_handler(Problem)
-def problem(error: Problem) -> Response[str]:
+def problem(error: Problem, cause: BaseException | None = None) -> Response[str]:
     correlation_id = _correlation_id()
-    answer = _unexpected_answer(error)
+    answer = _unexpected_answer(cause or error)
     if answer is not None:
         # What SuperOffice sent, for whoever looks this correlation id up: the operation,
         # the status and an excerpt with every credential masked (never in the page).

@@ -24,6 +24,8 @@ from superoffice_app.onboarding.signin import SignIn, SignInStart
 from superoffice_app.store import TenantStatus
 from superoffice_app.superoffice.oidc import OidcError, TokenResponse
 from superoffice_app.tokens import Secret, SessionKeyRing
+from superoffice_app.onboarding.errors import OnboardingError
+from superoffice_app.web.errors import problem_for
 from superoffice_app.web.problems import Problem
 
 APP = "https://app.example.com"
@@ -105,7 +107,13 @@ def world() -> World:
     return World(sign_in, ring, clock, superid, id_tokens)
 
 
-def expired(problem: Problem) -> bool:
+def page(error: OnboardingError) -> Problem:
+    """The page the function shows for ``error`` (web/errors.py's table)."""
+    return problem_for(error)
+
+
+def expired(error: OnboardingError) -> bool:
+    problem = page(error)
     return problem.status == 400 and "expired or was already used" in problem.title
 
 
@@ -126,9 +134,9 @@ def test_start_seals_what_it_sent_to_superid(world: World) -> None:
 
 
 def test_a_bad_tenant_hint_is_a_400(world: World) -> None:
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.start(LoginPurpose.INSTALL, "Cust1/../x")
-    assert raised.value.status == 400
+    assert page(raised.value).status == 400
 
 
 def test_the_callback_uses_the_sealed_verifier_and_nonce(world: World) -> None:
@@ -146,14 +154,14 @@ def test_a_replayed_answer_is_expired_even_with_the_cookie_kept(world: World) ->
     start, state = world.start()
     answer = {"state": state, "code": "code-1"}
     world.sign_in.complete(answer, start.login_cookie)
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.complete(answer, start.login_cookie)
     assert expired(raised.value)
 
 
 def test_the_answer_without_a_cookie_is_refused_before_superid_is_asked(world: World) -> None:
     _, state = world.start()
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.complete({"state": state, "code": "code-1"}, None)
     assert expired(raised.value)
     assert world.superid.verifiers == []
@@ -162,7 +170,7 @@ def test_the_answer_without_a_cookie_is_refused_before_superid_is_asked(world: W
 def test_another_browsers_cookie_is_refused(world: World) -> None:
     _, state = world.start()
     theirs, _ = world.start()
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.complete({"state": state, "code": "code-1"}, theirs.login_cookie)
     assert expired(raised.value)
     assert world.superid.verifiers == []
@@ -171,7 +179,7 @@ def test_another_browsers_cookie_is_refused(world: World) -> None:
 def test_an_expired_sign_in_is_refused(world: World) -> None:
     start, state = world.start()
     world.clock.now += 601
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.complete({"state": state, "code": "code-1"}, start.login_cookie)
     assert expired(raised.value)
 
@@ -180,7 +188,7 @@ def test_a_tampered_cookie_is_refused(world: World) -> None:
     start, state = world.start()
     cookie = start.login_cookie
     tampered = cookie[:-2] + ("A" if cookie[-2] != "A" else "B") + cookie[-1]
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.complete({"state": state, "code": "code-1"}, tampered)
     assert expired(raised.value)
 
@@ -192,7 +200,7 @@ def test_a_rotation_keeps_the_sign_in_and_a_retirement_ends_it(world: World) -> 
     start, state = world.start()  # sealed with k2 now
     world.superid.issued.add("code-2")
     world.ring[0] = world.ring[0].rotated("k3").retire("k2")
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.complete({"state": state, "code": "code-2"}, start.login_cookie)
     assert expired(raised.value)
 
@@ -202,17 +210,17 @@ def test_a_rotation_keeps_the_sign_in_and_a_retirement_ends_it(world: World) -> 
 )
 def test_garbage_cookies_get_the_clear_400(world: World, cookie: str) -> None:
     _, state = world.start()
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.complete({"state": state, "code": "code-1"}, cookie)
     assert expired(raised.value)
 
 
 def test_consent_denied_needs_the_right_browser_too(world: World) -> None:
     start, state = world.start()
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.complete({"state": state, "error": "access_denied"}, start.login_cookie)
-    assert raised.value.status == 403
-    with pytest.raises(Problem) as raised:
+    assert page(raised.value).status == 403
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.complete({"state": state, "error": "access_denied"}, None)
     assert expired(raised.value)
 
@@ -224,17 +232,17 @@ def test_other_token_endpoint_refusals_stay_a_failed_sign_in(world: World) -> No
         raise OidcError("invalid_client", "bad secret")
 
     world.sign_in._exchange_code = refuse  # type: ignore[method-assign]
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.complete({"state": state, "code": "code-1"}, start.login_cookie)
-    assert raised.value.status == 502
-    assert "invalid_client" in raised.value.what_happened
+    assert page(raised.value).status == 502
+    assert "invalid_client" in page(raised.value).what_happened
 
 
 @pytest.mark.parametrize("error", ["server_error", "invalid_request", "Æ\U000a6242"])
 def test_an_error_in_the_answer_is_the_browsers_input_so_a_4xx(world: World, error: str) -> None:
     # Issue 11 (found by the fuzz suite): anyone can send any `error` back; it was a 502.
     start, state = world.start()
-    with pytest.raises(Problem) as raised:
+    with pytest.raises(OnboardingError) as raised:
         world.sign_in.complete({"state": state, "error": error}, start.login_cookie)
-    assert raised.value.status == 400
-    assert error not in raised.value.what_happened
+    assert page(raised.value).status == 400
+    assert error not in page(raised.value).what_happened

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from superoffice_app.onboarding import errors
 from superoffice_app.provisioning.engine import PublishWait, provision
 from superoffice_app.provisioning.recorder import (
     WEBHOOK_SECRET_NAMES,
@@ -41,7 +42,6 @@ from superoffice_app.superoffice.state_api import StateApiClient, TenantNotFound
 from superoffice_app.superoffice.system_user import SystemUserClient, SystemUserRefused
 from superoffice_app.superoffice.tickets import SYSTEM_TOKEN, TICKET
 from superoffice_app.tokens import IdTokenClaims, Secret
-from superoffice_app.web import problems
 
 REFRESH_TOKEN = "refresh_token"  # noqa: S105 - the name of a stored secret
 # The sign-in happens inside an API Gateway request (29 s at most): wait for a layout
@@ -91,20 +91,18 @@ class Installation:
     def install(self, claims: IdTokenClaims, *, refresh_token: Secret | None) -> InstallResult:
         ctx = claims.ctx
         if claims.system_token is None:
-            raise problems.system_user_missing()
+            raise errors.SystemUserMissing()
         if not claims.serial:
-            raise problems.sign_in_failed("the id_token carries no tenant serial")
+            raise errors.SignInFailed("the id_token carries no tenant serial")
         state = self._running_state(ctx)
         try:
             ticket = self._system_users.exchange(ctx, claims.system_token, claims.serial)
         except SystemUserRefused as error:
-            raise problems.system_user_refused(error.reason) from error
+            raise errors.ServerAccessRefused(error.reason) from error
         except SuperOfficeUnavailable as error:
-            raise problems.superoffice_unreachable() from error
+            raise errors.SuperOfficeUnreachable() from error
         except SuperOfficeError as error:
-            raise problems.sign_in_failed(
-                "the system-user service answered unexpectedly"
-            ) from error
+            raise errors.SignInFailed("the system-user service answered unexpectedly") from error
 
         previous = self._tenants.get(ctx)
         reinstall = previous is not None and previous.status is TenantStatus.ACTIVE
@@ -162,10 +160,10 @@ class Installation:
             )
         except AccessRevoked as error:
             self._fail(ctx, "SuperOffice revoked the app's access during the installation", actor)
-            raise problems.system_user_refused("access revoked") from error
+            raise errors.ServerAccessRefused("access revoked") from error
         except SuperOfficeUnavailable as error:
             self._fail(ctx, "SuperOffice did not answer during provisioning", actor)
-            raise problems.superoffice_unreachable() from error
+            raise errors.SuperOfficeUnreachable() from error
         except UnexpectedResponse as error:
             # Not a refusal: SuperOffice answered, in a shape the app cannot read. The
             # function logs the operation, status and an excerpt (the error's cause).
@@ -176,10 +174,10 @@ class Installation:
                 actor,
                 details={"operation": error.operation, "status": error.status},
             )
-            raise problems.install_answer_unexpected(step) from error
+            raise errors.InstallAnswerUnexpected(step) from error
         except SuperOfficeError as error:
             self._fail(ctx, "SuperOffice refused a provisioning step", actor)
-            raise problems.install_incomplete("SuperOffice refused a provisioning step") from error
+            raise errors.InstallIncomplete("SuperOffice refused a provisioning step") from error
         self._tenants.transition(ctx, TenantStatus.ACTIVE, allowed_from={TenantStatus.INSTALLING})
         self._tenants.append_event(
             ctx,
@@ -229,11 +227,11 @@ class Installation:
         try:
             state = self._state_api.get(ctx, refresh=True)
         except TenantNotFound as error:
-            raise problems.tenant_not_running("unknown") from error
+            raise errors.TenantNotRunning("unknown") from error
         except SuperOfficeUnavailable as error:
-            raise problems.superoffice_unreachable() from error
+            raise errors.SuperOfficeUnreachable() from error
         if not state.is_running or not state.api:
-            raise problems.tenant_not_running(state.state)
+            raise errors.TenantNotRunning(state.state)
         return state
 
     def _fail(

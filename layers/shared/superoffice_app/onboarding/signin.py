@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from superoffice_app.config import AppConfig
 from superoffice_app.context_ids import is_ctx
+from superoffice_app.onboarding import errors
 from superoffice_app.onboarding.install import Installation
 from superoffice_app.onboarding.login_cookie import (
     LOGIN_COOKIE_NAME,
@@ -36,7 +37,6 @@ from superoffice_app.superoffice.oidc import (
     new_authorization,
 )
 from superoffice_app.tokens import IdTokenClaims, IdTokenValidator, Secret, TokenError
-from superoffice_app.web import problems
 
 __all__ = [
     "LOGIN_COOKIE_NAME",
@@ -99,7 +99,7 @@ class SignIn:
 
     def start(self, purpose: LoginPurpose, ctx_hint: str | None = None) -> SignInStart:
         if ctx_hint is not None and not is_ctx(ctx_hint):
-            raise problems.bad_request("The tenant in the link is not a SuperOffice context id.")
+            raise errors.MalformedRequest("The tenant in the link is not a SuperOffice context id.")
         authorization = new_authorization()
         pending = PendingSignIn(
             purpose=LoginPurpose(purpose),
@@ -125,10 +125,10 @@ class SignIn:
         """Handle SuperID's answer (query or form_post parameters)."""
         for name, value in params.items():
             if len(name) > 64 or len(value) > MAX_PARAMETER_LENGTH:
-                raise problems.bad_request("A parameter of the sign-in answer is too long.")
+                raise errors.MalformedRequest("A parameter of the sign-in answer is too long.")
         state = params.get("state", "")
         if not state:
-            raise problems.bad_request("The sign-in answer has no state.")
+            raise errors.MalformedRequest("The sign-in answer has no state.")
         # No cookie, another browser's, a forged or expired one: the same clear answer.
         login = (
             None
@@ -136,44 +136,44 @@ class SignIn:
             else open_login(login_cookie, self._login_keys(), self._clock())
         )
         if login is None or not states_match(login, state):
-            raise problems.sign_in_expired()
+            raise errors.SignInExpired()
         if params.get("error"):
             if params["error"] == "access_denied":
-                raise problems.consent_denied()
-            raise problems.sign_in_error_reported()
+                raise errors.ConsentDenied()
+            raise errors.SignInErrorReported()
         code = params.get("code", "")
         if not code:
-            raise problems.bad_request("The sign-in answer has no code.")
+            raise errors.MalformedRequest("The sign-in answer has no code.")
         try:
             tokens = self._exchange_code(code, login.code_verifier.reveal())
             if tokens.id_token is None:
-                raise problems.sign_in_failed("SuperID returned no id_token")
+                raise errors.SignInFailed("SuperID returned no id_token")
             claims = self._id_tokens.validate(tokens.id_token, nonce=login.nonce)
         except OidcError as error:
             if error.error == "invalid_grant":
                 # SuperID redeems a code once and for ten minutes: this answer was used
                 # already (a replayed form), or has expired.
-                raise problems.sign_in_expired() from error
-            raise problems.sign_in_failed(f"the code was not accepted ({error.error})") from error
+                raise errors.SignInExpired() from error
+            raise errors.SignInFailed(f"the code was not accepted ({error.error})") from error
         except TokenError as error:
-            raise problems.sign_in_failed("SuperID's id_token did not validate") from error
+            raise errors.SignInFailed("SuperID's id_token did not validate") from error
         except SuperOfficeUnavailable as error:
-            raise problems.superoffice_unreachable() from error
+            raise errors.SuperOfficeUnreachable() from error
         except SuperOfficeError as error:
-            raise problems.sign_in_failed("SuperID answered unexpectedly") from error
+            raise errors.SignInFailed("SuperID answered unexpectedly") from error
 
         ctx = claims.ctx
         if login.purpose is LoginPurpose.INSTALL:
             if not claims.is_administrator:
-                raise problems.not_administrator()
+                raise errors.NotAdministrator()
             self._installation().install(claims, refresh_token=tokens.refresh_token)
             return SignedIn(ctx, claims, f"/tenants/{ctx}", login.purpose)
 
         profile = self._tenants.get(ctx)
         if profile is None or profile.status in (TenantStatus.UNINSTALLED, TenantStatus.DELETED):
-            raise problems.unknown_tenant(ctx)
+            raise errors.UnknownTenant(ctx)
         if login.purpose is LoginPurpose.UNINSTALL:
             if not claims.is_administrator:
-                raise problems.not_administrator()
+                raise errors.NotAdministrator()
             return SignedIn(ctx, claims, f"/tenants/{ctx}/uninstall", login.purpose)
         return SignedIn(ctx, claims, f"/tenants/{ctx}", login.purpose)

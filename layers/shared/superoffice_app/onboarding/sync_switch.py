@@ -15,10 +15,10 @@ import logging
 from dataclasses import dataclass
 from typing import Final
 
+from superoffice_app.onboarding import errors
 from superoffice_app.queues.messages import SyncMessage
 from superoffice_app.queues.sqs import SyncSender, send_sync
 from superoffice_app.store import PURGED_STATUSES, StoreError, TenantStatus, TenantStore
-from superoffice_app.web import problems
 
 __all__ = ["SwitchOutcome", "SyncSwitch"]
 
@@ -49,13 +49,13 @@ class SyncSwitch:
         """Pause (``paused=True``) or resume syncing; ``by`` names the person for the trail."""
         profile = self._tenants.get(ctx)
         if profile is None or profile.status in PURGED_STATUSES:
-            raise problems.unknown_tenant(ctx)
+            raise errors.UnknownTenant(ctx)
         if profile.sync_paused == paused:
             return SwitchOutcome(ctx, paused, changed=False)
         try:
             updated = self._tenants.update_fields(ctx, sync_paused=paused)
         except StoreError as error:  # uninstalled or purged meanwhile
-            raise problems.unknown_tenant(ctx) from error
+            raise errors.UnknownTenant(ctx) from error
         queued: bool | None = None
         if not paused and self._queue is not None and updated.status is TenantStatus.ACTIVE:
             queued = send_sync(self._queue, SyncMessage(ctx, "manual"))

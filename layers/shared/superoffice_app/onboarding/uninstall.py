@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from superoffice_app.onboarding import errors
 from superoffice_app.provisioning.engine import unprovision
 from superoffice_app.provisioning.items import ProvisionedItem
 from superoffice_app.provisioning.recorder import from_stored
@@ -21,7 +22,6 @@ from superoffice_app.provisioning.reports import ItemOutcome, UninstallReport
 from superoffice_app.provisioning.steps import step_of
 from superoffice_app.store import TenantStatus, TenantStore
 from superoffice_app.superoffice.rest import TenantApi
-from superoffice_app.web import problems
 
 UNINSTALLABLE = frozenset(
     {
@@ -72,7 +72,7 @@ class Uninstaller:
     def uninstall(self, ctx: str, *, actor: str) -> UninstallOutcome:
         profile = self._tenants.get(ctx)
         if profile is None or profile.status not in UNINSTALLABLE:
-            raise problems.unknown_tenant(ctx)
+            raise errors.UnknownTenant(ctx)
         if profile.status is not TenantStatus.UNINSTALLING:
             self._tenants.transition(ctx, TenantStatus.UNINSTALLING, allowed_from=UNINSTALLABLE)
         self._tenants.append_event(ctx, "uninstall_started", "Uninstall started", actor=actor)
@@ -99,11 +99,11 @@ class Uninstaller:
                     details={"operation": first.operation, "status": first.status},
                 )
                 # The function logs the operation, status and excerpt (the cause).
-                raise problems.uninstall_answer_unexpected(step, len(left)) from first
+                raise errors.UninstallAnswerUnexpected(step, len(left)) from first
             self._tenants.append_event(
                 ctx, "uninstall_incomplete", report.stopped or "Some items were not removed"
             )
-            raise problems.uninstall_incomplete(len(left))
+            raise errors.UninstallIncomplete(len(left))
         self._tenants.purge(ctx, status=TenantStatus.UNINSTALLED)
         records = self._purge_mirror(ctx) if self._purge_mirror is not None else 0
         if self._sweep_later is not None:

@@ -17,6 +17,7 @@ from superoffice_app.app_secrets import AppSecrets
 from superoffice_app.onboarding.install import Installation
 from superoffice_app.onboarding.login_cookie import KEY_INFO as LOGIN_KEY_INFO
 from superoffice_app.onboarding.management import webhooks_skipped_summary
+from superoffice_app.onboarding.session import Sessions
 from superoffice_app.onboarding.signin import SignIn
 from superoffice_app.onboarding.sync_switch import SyncSwitch
 from superoffice_app.onboarding.uninstall import SWEEP_DELAY_SECONDS, Uninstaller
@@ -30,7 +31,8 @@ from superoffice_app.superoffice.oidc import TokenResponse, exchange_code
 from superoffice_app.sync.mirror import RecordsMirror
 from superoffice_app.sync.state import SyncStateStore
 from superoffice_app.sync.status import SyncSection
-from superoffice_app.tokens import IdTokenValidator, SessionTokenValidator, StaticKeys
+from superoffice_app.tokens import IdTokenValidator
+from superoffice_app.web.html import set_app_name
 
 from .settings import OnboardingSettings, load_onboarding_settings
 from .tenant_access import TenantAccess
@@ -69,11 +71,10 @@ class OnboardingGraph:
             self.config.environment.issuer, self.config.client_id, self.access.superoffice_keys
         )
 
-    def session_tokens(self) -> SessionTokenValidator:
-        """A validator of the app's session tokens, on the key ring as it is now (rotation)."""
-        return SessionTokenValidator(
-            self.config.session_issuer, StaticKeys(self.secrets.session_keys().keyset())
-        )
+    @cached_property
+    def sessions(self) -> Sessions:
+        """The browser session: issued after a sign-in, read back for CSRF and the trail."""
+        return Sessions(self.config.session_issuer, self.secrets.session_keys)
 
     # -- what the app provisions ---------------------------------------------------------
 
@@ -197,5 +198,10 @@ class OnboardingGraph:
 
 
 def cold_start() -> OnboardingGraph:
-    """This Lambda instance's graph, from its environment (a bad setting fails here)."""
-    return OnboardingGraph(load_onboarding_settings())
+    """This Lambda instance's graph, from its environment (a bad setting fails here).
+
+    The pages name the app as provisioning.json does, so a bad spec fails here too.
+    """
+    graph = OnboardingGraph(load_onboarding_settings())
+    set_app_name(graph.spec.app_name)
+    return graph
