@@ -57,7 +57,7 @@ lint: $(BIN)/.installed ## ruff lint + format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(BIN)/.installed ## mypy (strict) on the shared layer
+typecheck: $(BIN)/.installed ## mypy (strict) on the layer, every function and local/
 	$(BIN)/mypy
 
 validate: $(BIN)/.installed $(SAM_VENV)/.installed ## cfn-lint and sam validate --lint on template.yaml

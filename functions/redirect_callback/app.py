@@ -139,7 +139,7 @@ def _request_cookie(name: str) -> str | None:
 def _form() -> dict[str, str]:
     event = app.current_event
     try:
-        return parse_form(event.body, is_base64=event.is_base64_encoded)
+        return parse_form(event.body, is_base64=bool(event.is_base64_encoded))
     except BadForm as error:
         raise problems.bad_request(str(error)) from error
 
@@ -386,13 +386,11 @@ def _unexpected_answer(error: BaseException) -> UnexpectedResponse | None:
     return None
 
 
-@app.exception_handler(OnboardingError)
 def onboarding_refused(error: OnboardingError) -> Response[str]:
     """What onboarding could not do, as the page ``web/errors.py`` gives it."""
     return problem(problem_for(error), cause=error)
 
 
-@app.exception_handler(Problem)
 def problem(error: Problem, cause: BaseException | None = None) -> Response[str]:
     correlation_id = _correlation_id()
     answer = _unexpected_answer(cause or error)
@@ -410,7 +408,6 @@ def problem(error: Problem, cause: BaseException | None = None) -> Response[str]
     return response
 
 
-@app.exception_handler(StoreError)
 def store_refused(error: StoreError) -> Response[str]:
     """A refusal of the tenant store that no route expected: a race, not a server fault."""
     if isinstance(error, TenantNotFoundError):
@@ -433,7 +430,6 @@ def not_found(_: Exception) -> Response[str]:
     )
 
 
-@app.exception_handler(Exception)
 def unexpected(error: Exception) -> Response[str]:
     outage = outage_cause(error)
     if outage is not None:
@@ -468,6 +464,14 @@ def unexpected(error: Exception) -> Response[str]:
             retry_href=None,
         )
     )
+
+
+# Registered by call, not as decorators: Powertools' decorator is untyped and would hide
+# these functions' types. The most specific handler wins, whatever the order.
+app.exception_handler(OnboardingError)(onboarding_refused)
+app.exception_handler(Problem)(problem)
+app.exception_handler(StoreError)(store_refused)
+app.exception_handler(Exception)(unexpected)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -9,7 +9,7 @@ fails the init with a message naming it.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
@@ -22,11 +22,14 @@ from superoffice_app.authorizer import (
 )
 from superoffice_app.wiring.authorizer import cold_start
 
+if TYPE_CHECKING:  # for the annotations only: nothing more to import at cold start
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
 logger = Logger()
 AUTHORIZER: TokenAuthorizer = cold_start()
 
 
-def _decide(event: Any) -> tuple[Decision, str]:
+def _decide(event: object) -> tuple[Decision, str]:
     try:
         request = parse_authorizer_event(event)
     except BadAuthorizerEvent as error:
@@ -34,7 +37,7 @@ def _decide(event: Any) -> tuple[Decision, str]:
     return AUTHORIZER.decide(request), request.route_key
 
 
-def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+def lambda_handler(event: object, context: LambdaContext) -> dict[str, Any]:
     try:
         decision, route_key = _decide(event)
     except Exception as error:  # an authorizer denies; it never fails open or raises
@@ -61,7 +64,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     return decision.response()
 
 
-def _log_context(context: Any) -> None:
+def _log_context(context: LambdaContext) -> None:
     """Lambda context keys on the log line, as `inject_lambda_context` would add them.
 
     Done only when a line is written: the decorator's per-call cost is paid for nothing

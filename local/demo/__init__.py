@@ -9,8 +9,9 @@ nothing left. `demo_stack(...)` finds a running stack or starts one. The e2e tes
 the same steps against the stack they start.
 """
 
+from local.demo.failures import StepFailed
 from local.demo.run import DemoResult, run_demo, run_steps
-from local.demo.session import DEMO_TENANT, LIFECYCLE_TENANT, DemoSession, Step, StepFailed
+from local.demo.session import DEMO_TENANT, LIFECYCLE_TENANT, DemoSession, Step
 from local.demo.stack import StackUnavailable, StackUrls, demo_stack, is_healthy
 from local.demo.steps import STEPS
 

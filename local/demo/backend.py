@@ -21,8 +21,8 @@ from typing import Any, Final
 import httpx
 
 from local import defaults
+from local.demo.failures import StepFailed
 from local.demo.polling import wait_until
-from local.demo.session import StepFailed
 from local.lambda_runtime import FAKE_CREDENTIALS, InvocationResult
 from local.naming import LocalNames
 from local.runner.function_runner import FunctionRunner, aws_environment
@@ -109,7 +109,8 @@ class Backend:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            import boto3
+            # boto3 ships no type information and no stubs are installed: clients are Any.
+            import boto3  # type: ignore[import-untyped]
 
             endpoint = self.dynamodb_endpoint if service == "dynamodb" else self.moto_endpoint
             self._clients[service] = boto3.client(
@@ -335,7 +336,8 @@ class EventTap:
 
 
 def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeDeserializer
+    # boto3 ships no type information (and the project installs no stubs for it).
+    from boto3.dynamodb.types import TypeDeserializer  # type: ignore[import-untyped]
 
     deserializer = TypeDeserializer()
     return {name: deserializer.deserialize(value) for name, value in item.items()}

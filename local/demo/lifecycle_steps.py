@@ -13,8 +13,9 @@ import time
 from collections import Counter
 from typing import Any, Final
 
+from local.demo.failures import expect
 from local.demo.polling import wait_until
-from local.demo.session import DemoSession, expect
+from local.demo.session import DemoSession
 from local.demo.sync_steps import (
     EVENT_TIMEOUT_SECONDS,
     WORKER_TIMEOUT_SECONDS,

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from local.demo.session import StepFailed
+from local.demo.failures import StepFailed
 
 T = TypeVar("T")
 POLL_SECONDS = 0.25

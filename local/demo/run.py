@@ -7,12 +7,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
-from botocore.exceptions import BotoCoreError, ClientError
+
+# botocore ships no type information (and the project installs no stubs for it).
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
 from local.demo.app_items import load_app_spec
 from local.demo.backend import Backend, BackendUnavailable
 from local.demo.browser import BrowsingError, DemoBrowser
-from local.demo.session import DemoSession, Step, StepFailed
+from local.demo.failures import StepFailed
+from local.demo.session import DemoSession, Step
 from local.demo.steps import STEPS
 from local.demo.superoffice import SuperOfficeControl
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 import httpx
 
 from local.demo.browser import DemoBrowser
+from local.demo.failures import expect
 
 if TYPE_CHECKING:
     from local.demo.backend import Backend, EventTap
@@ -19,16 +20,6 @@ DEMO_TENANT: Final = "Cust10001"
 # The tenant whose life SuperOffice changes (suspend ... delete): a second one, so the
 # demo tenant stays installed for the uninstall at the end.
 LIFECYCLE_TENANT: Final = "Cust10002"
-
-
-class StepFailed(Exception):
-    """A step saw something other than what a working app shows; the message says what."""
-
-
-def expect(condition: object, why: str) -> None:
-    """Fail the step with `why` unless `condition` holds (asserts vanish under `-O`)."""
-    if not condition:
-        raise StepFailed(why)
 
 
 @dataclass

@@ -17,8 +17,9 @@ import httpx
 from local.demo import lifecycle_steps, sync_steps
 from local.demo.app_items import ItemKey, declared_items, tenant_items
 from local.demo.browser import REQUEST_TIMEOUT_SECONDS, DemoBrowser
+from local.demo.failures import expect
 from local.demo.html_forms import Form, read_forms
-from local.demo.session import DemoSession, Step, expect
+from local.demo.session import DemoSession, Step
 
 ADMINISTRATOR: Final = "1"  # associate 1 of every simulated tenant, "Ada Administrator"
 SESSION_COOKIE: Final = "__Host-so_session"

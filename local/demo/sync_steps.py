@@ -13,8 +13,9 @@ import time
 from collections import Counter
 from typing import Any, Final
 
+from local.demo.failures import expect
 from local.demo.polling import wait_until
-from local.demo.session import DemoSession, expect
+from local.demo.session import DemoSession
 from local.demo.superoffice import mirror_differences
 
 # A sync of the demo's tenants takes seconds; the bound also covers a message the

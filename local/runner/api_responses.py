@@ -24,8 +24,8 @@ class BadIntegrationResponse(ValueError):
 
 def http_response_from_result(result: Any) -> HttpResponse:
     if not (isinstance(result, dict) and "statusCode" in result):
-        body = json.dumps(result).encode("utf-8")
-        return HttpResponse(200, [("Content-Type", "application/json")], body)
+        json_body = json.dumps(result).encode("utf-8")
+        return HttpResponse(200, [("Content-Type", "application/json")], json_body)
     status = result["statusCode"]
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
         raise BadIntegrationResponse(f"statusCode {status!r} is not an HTTP status")

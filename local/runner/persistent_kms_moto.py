@@ -22,7 +22,6 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +56,11 @@ def load_or_create_material(key_dir: Path, key_id: str) -> bytes:
 
 def install(key_dir: Path) -> None:
     """Patch moto's KMS backend as the module docstring describes."""
-    from moto.kms import models
+    from moto.kms import models, utils
 
     chosen = threading.local()
-    random_key_id: Callable[..., str] = models.generate_key_id
+    # The function moto.kms.models imported from moto.kms.utils (and calls by that name).
+    random_key_id = utils.generate_key_id
 
     def generate_key_id(multi_region: bool = False) -> str:
         custom = getattr(chosen, "key_id", None)
@@ -68,7 +68,7 @@ def install(key_dir: Path) -> None:
 
     original_create_key = models.KmsBackend.create_key
 
-    def create_key(self: Any, *arguments: Any, **keywords: Any) -> Any:
+    def create_key(self: models.KmsBackend, *arguments: Any, **keywords: Any) -> models.Key:
         tags = keywords.get("tags", arguments[4] if len(arguments) > 4 else None)
         custom = _custom_id(tags)
         if custom is None:
@@ -83,8 +83,11 @@ def install(key_dir: Path) -> None:
         key.key_material = load_or_create_material(key_dir, custom)
         return key
 
-    models.generate_key_id = generate_key_id
-    models.KmsBackend.create_key = create_key
+    # Patched where moto looks the name up: a new Key calls generate_key_id from the
+    # globals of moto.kms.models, which imports it there without exporting it.
+    models.generate_key_id = generate_key_id  # type: ignore[attr-defined]
+    # Replacing moto's method on its class is what this launcher is for.
+    models.KmsBackend.create_key = create_key  # type: ignore[method-assign]
 
 
 def main(argv: list[str]) -> None:

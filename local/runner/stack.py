@@ -517,7 +517,8 @@ def _start_emulators(
 
 
 def _clients(dynamodb: str, moto: str, region: str) -> dict[str, Any]:
-    import boto3
+    # boto3 ships no type information and the project installs no stubs: its clients are Any.
+    import boto3  # type: ignore[import-untyped]
 
     def client(service: str, endpoint: str) -> Any:
         return boto3.client(
