@@ -19,12 +19,12 @@ import pytest
 
 from superoffice_app.config import AppConfig
 from superoffice_app.environments import known_environment
+from superoffice_app.onboarding.errors import OnboardingError
 from superoffice_app.onboarding.login_cookie import KEY_INFO, LoginPurpose, open_login
 from superoffice_app.onboarding.signin import SignIn, SignInStart
 from superoffice_app.store import TenantStatus
 from superoffice_app.superoffice.oidc import OidcError, TokenResponse
 from superoffice_app.tokens import Secret, SessionKeyRing
-from superoffice_app.onboarding.errors import OnboardingError
 from superoffice_app.web.errors import problem_for
 from superoffice_app.web.problems import Problem
 
