@@ -1,35 +1,41 @@
 """NotificationWebhookFunction: SuperOffice's customer-state-change notifications and CRM
 record webhooks.
 
-Thin: verify, deduplicate (Powertools idempotency with explicit key fields and a stable
-key prefix), hand to the layer's lifecycle services, answer at once. A notification is
-only queued here: NotificationConfirmFunction (confirm.py) applies what SuperOffice's
-state API bears out. A bad or missing token or signature is 401 and changes nothing; a
-malformed body or path is 400 with a message; an outage of what the function needs
-(DynamoDB, KMS, SQS) is 503 with Retry-After, so SuperOffice delivers again.
+Thin: read the body once, deduplicate (Powertools idempotency with explicit key fields
+and a stable key prefix), hand it to the layer's lifecycle services, which verify the
+notification's token and the webhook's signature, and answer at once in HTTP. A
+notification is only queued here: NotificationConfirmFunction (confirm.py) applies what
+SuperOffice's state API bears out. A bad or missing token or signature is 401 and changes
+nothing; a malformed body or path is 400 with a message; an outage of what the function
+needs (DynamoDB, KMS, SQS) is 503 with Retry-After, so SuperOffice delivers again.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.utilities.idempotency import idempotent_function
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
 
 from superoffice_app.context_ids import BadContextIdentifier, parse_ctx
-from superoffice_app.lifecycle.notifications import BadNotification, parse_notification
+from superoffice_app.lifecycle.notifications import (
+    BadNotification,
+    Notification,
+    parse_notification,
+)
 from superoffice_app.lifecycle.webhooks import (
     SIGNATURE_HEADER,
+    BadSignature,
     BadWebhook,
+    WebhookEvent,
     header,
-    parse_event,
     raw_body,
-    signature_matches,
 )
 from superoffice_app.outages import RETRY_AFTER_SECONDS, is_outage
 from superoffice_app.tokens import TokenError
@@ -44,6 +50,9 @@ WEBHOOKS = ROUTES.webhooks
 NOTIFICATION_IDEMPOTENCY = ROUTES.notification_idempotency
 WEBHOOK_IDEMPOTENCY = ROUTES.webhook_idempotency
 
+Arguments = ParamSpec("Arguments")
+JsonObject = dict[str, Any]
+
 
 def _json(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None
@@ -56,15 +65,32 @@ def _raw() -> bytes:
     return raw_body(event.get("body"), is_base64=bool(event.get("isBase64Encoded")))
 
 
-@idempotent_function(
-    data_keyword_argument="body",
-    # One persistence layer per idempotent function (Powertools configures a layer once).
-    persistence_store=ROUTES.persistence(),
-    config=NOTIFICATION_IDEMPOTENCY,
-    key_prefix="superoffice-app.tenant-state",
+def _idempotent(
+    *, key_argument: str, config: IdempotencyConfig, key_prefix: str
+) -> Callable[[Callable[Arguments, JsonObject]], Callable[Arguments, JsonObject]]:
+    """Powertools' ``idempotent_function`` with its signature kept (it is untyped): the
+    ``key_argument`` is hashed into the key; the other arguments are passed through, so
+    the parsed body goes on as it is rather than being read again."""
+
+    def decorate(function: Callable[Arguments, JsonObject]) -> Callable[Arguments, JsonObject]:
+        deduplicated: Callable[Arguments, JsonObject] = idempotent_function(
+            function,
+            data_keyword_argument=key_argument,
+            # One persistence layer per function (Powertools configures a layer once).
+            persistence_store=ROUTES.persistence(),
+            config=config,
+            key_prefix=key_prefix,
+        )
+        return deduplicated
+
+    return decorate
+
+
+@_idempotent(
+    key_argument="body", config=NOTIFICATION_IDEMPOTENCY, key_prefix="superoffice-app.tenant-state"
 )
-def _receive_notification(body: dict[str, Any], raw: bytes) -> dict[str, Any]:
-    outcome = NOTIFICATIONS.receive(parse_notification(raw))
+def _receive_notification(body: JsonObject, notification: Notification) -> JsonObject:
+    outcome = NOTIFICATIONS.receive(notification)
     return {"accepted": outcome.accepted, "reason": outcome.reason}
 
 
@@ -83,7 +109,7 @@ def tenant_state() -> Response[dict[str, Any]]:
                 "ChangeType": notification.change_type,
                 "Token": notification.token,
             },
-            raw=raw,
+            notification=notification,
         )
     except TokenError as error:
         logger.warning(
@@ -103,14 +129,11 @@ def tenant_state() -> Response[dict[str, Any]]:
     return _json(202 if result["accepted"] else 200, result)
 
 
-@idempotent_function(
-    data_keyword_argument="key",
-    persistence_store=ROUTES.persistence(),
-    config=WEBHOOK_IDEMPOTENCY,
-    key_prefix="superoffice-app.crm-webhook",
+@_idempotent(
+    key_argument="key", config=WEBHOOK_IDEMPOTENCY, key_prefix="superoffice-app.crm-webhook"
 )
-def _apply_webhook(key: dict[str, Any], raw: bytes) -> dict[str, Any]:
-    outcome = WEBHOOKS.handle(parse_event(raw, path_ctx=key["ctx"]))
+def _apply_webhook(key: JsonObject, event: WebhookEvent) -> JsonObject:
+    outcome = WEBHOOKS.handle(event)
     return {"queued": outcome.accepted, "reason": outcome.reason}
 
 
@@ -122,18 +145,18 @@ def crm_webhook(ctx: str) -> Response[dict[str, Any]]:
     except (BadContextIdentifier, BadWebhook) as error:
         return _json(400, {"message": str(error)})
     signature = header(app.current_event.headers, SIGNATURE_HEADER)
-    if not signature_matches(raw, signature, WEBHOOKS.secrets(tenant)):
+    try:
+        event = WEBHOOKS.verify(tenant, raw, signature)
+    except BadSignature:
         logger.warning("webhook refused: bad signature", extra={"ctx": tenant})
         return _json(401, {"message": "the signature does not match"})
-    try:
-        event = parse_event(raw, path_ctx=tenant)
     except BadWebhook as error:
         return _json(400, {"message": str(error)})
     if event.is_test:
         return _json(200, {"message": "registration test received"})
     WEBHOOK_IDEMPOTENCY.register_lambda_context(app.lambda_context)
     try:
-        result = _apply_webhook(key={"ctx": tenant, "EventId": event.event_id}, raw=raw)
+        result = _apply_webhook(key={"ctx": tenant, "EventId": event.event_id}, event=event)
     except IdempotencyAlreadyInProgressError:
         return _json(202, {"message": "this event is being handled"})
     return _json(200, result)
@@ -144,7 +167,6 @@ def not_found(_: Exception) -> Response[dict[str, Any]]:
     return _json(404, {"message": "not found"})
 
 
-@app.exception_handler(Exception)
 def unexpected(error: Exception) -> Response[dict[str, Any]]:
     if is_outage(error):
         logger.warning("dependency unavailable", extra={"error_type": type(error).__name__})
@@ -155,6 +177,10 @@ def unexpected(error: Exception) -> Response[dict[str, Any]]:
         )
     logger.error("unexpected error", extra={"error_type": type(error).__name__})
     return _json(500, {"message": "internal error; SuperOffice may deliver again"})
+
+
+# Registered by a call, not as a decorator: Powertools' registration is untyped.
+app.exception_handler(Exception)(unexpected)
 
 
 @logger.inject_lambda_context(clear_state=True)

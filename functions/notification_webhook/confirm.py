@@ -19,9 +19,11 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from superoffice_app.lifecycle.confirmer import ConfirmationStatus
 from superoffice_app.lifecycle.messages import parse_notification_message
 from superoffice_app.wiring.notifications import confirm_cold_start
 
@@ -33,8 +35,9 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def _handle_record(record: SQSRecord) -> None:
     confirmation = CONFIRMER.handle(parse_notification_message(record.body))
+    applied = confirmation.status is ConfirmationStatus.APPLIED
     logger.info(
-        "notification confirmed" if confirmation.status == "applied" else "notification",
+        "notification confirmed" if applied else "notification",
         extra={
             "ctx": confirmation.ctx,
             "change": confirmation.change,
@@ -46,7 +49,7 @@ def _handle_record(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=_handle_record, processor=processor, context=context
     )

@@ -6,13 +6,14 @@ import pytest
 
 from superoffice_app.lifecycle.decisions import (
     Decision,
-    FollowUp,
     Observed,
     Verdict,
     decide,
+    follow_up_of,
     precheck,
 )
 from superoffice_app.lifecycle.notifications import ChangeType
+from superoffice_app.queues.messages import FollowUp
 from superoffice_app.store import TenantStatus
 
 A, S, U = TenantStatus.ACTIVE, TenantStatus.SUSPENDED, TenantStatus.UPGRADING
@@ -33,8 +34,8 @@ def decision(
 @pytest.mark.parametrize(
     ("change", "status", "observed", "new_status", "follow_up"),
     [
-        (ChangeType.SUSPEND, A, SUSPENDED, S, FollowUp.NONE),
-        (ChangeType.SUSPEND, U, OFFLINE, S, FollowUp.NONE),
+        (ChangeType.SUSPEND, A, SUSPENDED, S, None),
+        (ChangeType.SUSPEND, U, OFFLINE, S, None),
         (ChangeType.RESUME, S, RUNNING, A, FollowUp.SYNC_SOON),
         (ChangeType.RESUME, U, RUNNING, A, FollowUp.SYNC_SOON),
         (ChangeType.RESUME, A, RUNNING, None, FollowUp.SYNC_SOON),
@@ -42,7 +43,7 @@ def decision(
         (ChangeType.BACKUP_RESTORED, A, RUNNING, None, FollowUp.FULL_RESYNC),
         (ChangeType.DELETE, S, DELETED, None, FollowUp.PURGE),
         (ChangeType.DELETE, A, UNKNOWN, None, FollowUp.PURGE),
-        (ChangeType.MOVE, A, MOVED, None, FollowUp.NONE),
+        (ChangeType.MOVE, A, MOVED, None, None),
     ],
 )
 def test_what_the_state_api_confirms_is_applied(
@@ -50,13 +51,15 @@ def test_what_the_state_api_confirms_is_applied(
     status: TenantStatus,
     observed: Observed | None,
     new_status: TenantStatus | None,
-    follow_up: FollowUp,
+    follow_up: FollowUp | None,
 ) -> None:
     decided = decision(change, status, observed)
     assert decided.verdict is Verdict.APPLY
     assert decided.new_status is new_status
     assert decided.follow_up is follow_up
     assert decided.refresh_endpoint is (change is ChangeType.MOVE)
+    # A redelivered notification queues the same follow-up (the confirmer's repeat).
+    assert follow_up_of(change) is follow_up
 
 
 @pytest.mark.parametrize(
@@ -79,7 +82,7 @@ def test_what_the_state_api_does_not_bear_out_changes_nothing(
 ) -> None:
     decided = decision(change, status, observed)
     assert decided.verdict is Verdict.UNCONFIRMED
-    assert (decided.new_status, decided.follow_up) == (None, FollowUp.NONE)
+    assert (decided.new_status, decided.follow_up) == (None, None)
     assert not decided.refresh_endpoint
     assert "state API" in decided.reason
 
@@ -121,3 +124,8 @@ def test_precheck_answers_without_the_state_api_only_when_it_can() -> None:
         early = precheck(ChangeType.RESUME, issued_at=20, status=status, last_applied_at=last)
         assert early is not None
         assert early.verdict is Verdict.IGNORE
+
+
+def test_unknown_change_types_have_no_follow_up() -> None:
+    assert follow_up_of(42) is None
+    assert follow_up_of(ChangeType.SUSPEND) is None

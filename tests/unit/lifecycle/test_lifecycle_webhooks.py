@@ -6,18 +6,23 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
+from typing import Any, cast
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from superoffice_app.lifecycle.service import WebhookService
 from superoffice_app.lifecycle.webhooks import (
+    BadSignature,
     BadWebhook,
     header,
     parse_event,
     raw_body,
     signature_matches,
 )
+from superoffice_app.store import TenantStore
 from superoffice_app.tokens import Secret
 
 OLD, NEW = Secret("old-secret"), Secret("new-secret")
@@ -93,3 +98,54 @@ def test_malformed_events_are_refused(raw: bytes) -> None:
 @given(st.binary(max_size=300), st.text(max_size=60))
 def test_verification_never_raises(raw: bytes, signature: str) -> None:
     assert signature_matches(raw, signature, [OLD]) in (True, False)
+
+
+class SecretsOnly:
+    """The one thing ``WebhookService.verify`` asks the tenant store: its secrets."""
+
+    def __init__(self, secrets: Mapping[str, str]) -> None:
+        self._secrets = secrets
+
+    def get_secret(self, ctx: str, name: str) -> Secret | None:
+        value = self._secrets.get(name) if ctx == "Cust12345" else None
+        return Secret(value) if value is not None else None
+
+
+class NoQueue:
+    def send(self, message: Mapping[str, Any], delay_seconds: float = 0) -> None:
+        raise AssertionError("verifying queues nothing")
+
+
+def service(**secrets: str) -> WebhookService:
+    return WebhookService(cast(TenantStore, SecretsOnly(secrets)), NoQueue())
+
+
+def test_the_service_reads_a_delivery_signed_with_either_secret() -> None:
+    rotating = service(webhook_secret="new-secret", webhook_secret_previous="old-secret")
+    raw = event()
+    for secret in ("new-secret", "old-secret"):
+        assert rotating.verify("Cust12345", raw, sign(raw, secret)).primary_key == 18
+
+
+@pytest.mark.parametrize(
+    ("ctx", "signature"),
+    [
+        ("Cust12345", sign(event(), "other")),
+        ("Cust12345", None),
+        ("Cust99999", sign(event(), "new-secret")),  # a tenant without secrets
+    ],
+)
+def test_a_bad_signature_is_refused_before_the_body_is_read(
+    ctx: str, signature: str | None
+) -> None:
+    with pytest.raises(BadSignature):
+        service(webhook_secret="new-secret").verify(ctx, event(), signature)
+    # Even a body that is no event at all: the signature is checked first.
+    with pytest.raises(BadSignature):
+        service(webhook_secret="new-secret").verify(ctx, b"[", signature)
+
+
+def test_a_signed_body_that_is_no_event_is_a_bad_webhook_not_a_bad_signature() -> None:
+    raw = event(ContextIdentifier="Cust99999")
+    with pytest.raises(BadWebhook, match="not this URL's tenant"):
+        service(webhook_secret="new-secret").verify("Cust12345", raw, sign(raw, "new-secret"))

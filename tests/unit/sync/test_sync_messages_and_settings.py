@@ -5,6 +5,7 @@ import pytest
 from superoffice_app.config import ConfigError
 from superoffice_app.queues.messages import (
     BadMessage,
+    FollowUp,
     FollowUpMessage,
     RecordMessage,
     SyncMessage,
@@ -32,8 +33,8 @@ REQUIRED = {**SHARED, "RECORDS_TABLE": "r", "SYNC_QUEUE_URL": "http://q"}
         SyncMessage("Cust1", "schedule"),
         SyncMessage("Cust1", "continuation", ("person", "sale"), True),
         RecordMessage("Cust1", "contact", 18, "contact.changed", "e-1"),
-        FollowUpMessage("Cust1", "purge", 4),
-        FollowUpMessage("Cust1", "sweep_mirror"),
+        FollowUpMessage("Cust1", FollowUp.PURGE, 4),
+        FollowUpMessage("Cust1", FollowUp.SWEEP_MIRROR),
     ],
 )
 def test_messages_round_trip(message: object) -> None:
@@ -48,7 +49,20 @@ def test_the_notification_webhooks_messages_parse() -> None:
         "change_type": 1,
         "queued_at": "2026-11-22T10:00:00+00:00",
     }
-    assert parse_message(json.dumps(body)) == FollowUpMessage("Cust10001", "full_resync", 1)
+    assert parse_message(json.dumps(body)) == FollowUpMessage("Cust10001", FollowUp.FULL_RESYNC, 1)
+
+
+def test_follow_ups_travel_as_their_values() -> None:
+    """The enum is the Python side only: the wire keeps the strings it always carried."""
+    body = FollowUpMessage("Cust1", FollowUp.WAIT_FOR_RUNNING).to_body()
+    assert json.loads(json.dumps(body))["follow_up"] == "wait_for_running"
+    assert [follow_up.value for follow_up in FollowUp] == [
+        "wait_for_running",
+        "full_resync",
+        "sync_soon",
+        "purge",
+        "sweep_mirror",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -64,6 +78,9 @@ def test_the_notification_webhooks_messages_parse() -> None:
         ('{"kind": "record", "ctx": "Cust1", "entity": "contact", "primary_key": 0}', "positive"),
         ('{"kind": "record", "ctx": "Cust1", "primary_key": 3}', "needs an entity"),
         ('{"kind": "lifecycle", "ctx": "Cust1", "follow_up": "dance"}', "unknown follow-up"),
+        ('{"kind": "lifecycle", "ctx": "Cust1", "follow_up": "PURGE"}', "unknown follow-up"),
+        ('{"kind": "lifecycle", "ctx": "Cust1", "follow_up": ["purge"]}', "unknown follow-up"),
+        ('{"kind": "lifecycle", "ctx": "Cust1"}', "unknown follow-up None"),
         ('{"kind": "other", "ctx": "Cust1"}', "unknown message kind"),
     ],
 )

@@ -19,12 +19,13 @@ every follow-up confirms with the state API itself, so a second one is harmless.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Final, Protocol
 
-from superoffice_app.queues.messages import FollowUpMessage
+from superoffice_app.queues.messages import FollowUp, FollowUpMessage
 from superoffice_app.store import (
     AppliedNotification,
     ConflictError,
@@ -35,12 +36,18 @@ from superoffice_app.store import (
 from superoffice_app.superoffice.http import SuperOfficeError
 from superoffice_app.superoffice.state_api import TenantNotFound, TenantState
 
-from .decisions import Decision, FollowUp, Observed, Verdict, decide, precheck
+from .decisions import Decision, Observed, Verdict, decide, follow_up_of, precheck
 from .messages import NotificationMessage
-from .notifications import ChangeType, change_name
+from .notifications import change_name
 from .service import MessageQueue
 
-__all__ = ["MAX_WAIT_SECONDS", "RECHECK_DELAYS", "Confirmation", "NotificationConfirmer"]
+__all__ = [
+    "MAX_WAIT_SECONDS",
+    "RECHECK_DELAYS",
+    "Confirmation",
+    "ConfirmationStatus",
+    "NotificationConfirmer",
+]
 
 # When SuperOffice announces a change ahead of its state API, ask again after these.
 RECHECK_DELAYS: Final = (60, 300, 900)
@@ -59,15 +66,23 @@ class StateReader(Protocol):
     def get(self, ctx: str, *, refresh: bool = False) -> TenantState: ...
 
 
+class ConfirmationStatus(StrEnum):
+    """What became of one message (the value is what the function logs)."""
+
+    APPLIED = "applied"
+    IGNORED = "ignored"  # nothing to do, now or later
+    RECHECKING = "rechecking"  # the state API does not bear it out yet: asked again later
+    WAITING = "waiting"  # the state API could not be asked: the message waits on the queue
+    UNCONFIRMED = "unconfirmed"  # recorded, nothing changed
+
+
 @dataclass(frozen=True)
 class Confirmation:
-    """What handling one message did: applied, ignored, rechecking, waiting, unconfirmed."""
-
     ctx: str
     change: str
-    status: str
+    status: ConfirmationStatus
     reason: str
-    follow_up: str | None = None
+    follow_up: FollowUp | None = None
 
 
 class NotificationConfirmer:
@@ -90,7 +105,7 @@ class NotificationConfirmer:
         profile = self._tenants.get(ctx)
         if profile is not None and _already_applied(profile, message):
             follow_up = self._repeat_follow_up(message)
-            return self._result(message, "applied", "already applied", follow_up)
+            return self._result(message, ConfirmationStatus.APPLIED, "already applied", follow_up)
         early = precheck(
             message.change_type,
             issued_at=message.issued_at,
@@ -125,13 +140,17 @@ class NotificationConfirmer:
                 continue
             follow_up = self._queue_follow_up(message, decision.follow_up)
             self._record_applied(message, decision, follow_up, observed)
-            return self._result(message, "applied", decision.reason, follow_up)
+            return self._result(message, ConfirmationStatus.APPLIED, decision.reason, follow_up)
         return self._wait(message, "the tenant kept changing")
 
     # -- outcomes -------------------------------------------------------------------------
 
     def _result(
-        self, message: NotificationMessage, status: str, reason: str, follow_up: str | None = None
+        self,
+        message: NotificationMessage,
+        status: ConfirmationStatus,
+        reason: str,
+        follow_up: FollowUp | None = None,
     ) -> Confirmation:
         return Confirmation(
             message.ctx, change_name(message.change_type), status, reason, follow_up
@@ -153,12 +172,12 @@ class NotificationConfirmer:
                 self._summary(message),
                 self._details(message, reason=decision.reason),
             )
-        return self._result(message, "ignored", decision.reason)
+        return self._result(message, ConfirmationStatus.IGNORED, decision.reason)
 
     def _unconfirmed(self, message: NotificationMessage, reason: str) -> Confirmation:
         if message.checks < len(RECHECK_DELAYS):
             self._waiting.send(message.checked_again().to_body(), RECHECK_DELAYS[message.checks])
-            return self._result(message, "rechecking", reason)
+            return self._result(message, ConfirmationStatus.RECHECKING, reason)
         self._tenants.append_event(
             message.ctx,
             "notification_not_confirmed",
@@ -166,7 +185,7 @@ class NotificationConfirmer:
             "nothing was changed",
             self._details(message, reason=reason),
         )
-        return self._result(message, "unconfirmed", reason)
+        return self._result(message, ConfirmationStatus.UNCONFIRMED, reason)
 
     def _wait(self, message: NotificationMessage, reason: str) -> Confirmation:
         waited = self._clock() - message.received_at
@@ -177,7 +196,9 @@ class NotificationConfirmer:
             )
         delay = min(_MAX_DELAY_SECONDS, _FIRST_RETRY_SECONDS * 2**message.retries)
         self._waiting.send(message.retried().to_body(), delay)
-        return self._result(message, "waiting", f"{reason}; asking again in {delay} s")
+        return self._result(
+            message, ConfirmationStatus.WAITING, f"{reason}; asking again in {delay} s"
+        )
 
     # -- applying -------------------------------------------------------------------------
 
@@ -208,24 +229,26 @@ class NotificationConfirmer:
         else:
             self._tenants.update_fields(message.ctx, expected_revision=profile.revision, **fields)
 
-    def _queue_follow_up(self, message: NotificationMessage, follow_up: FollowUp) -> str | None:
-        if follow_up is FollowUp.NONE:
-            return None
-        name = follow_up.message_name
-        self._follow_ups.send(FollowUpMessage(message.ctx, name, message.change_type).to_body())
-        return name
+    def _queue_follow_up(
+        self, message: NotificationMessage, follow_up: FollowUp | None
+    ) -> FollowUp | None:
+        if follow_up is not None:
+            self._follow_ups.send(
+                FollowUpMessage(message.ctx, follow_up, message.change_type).to_body()
+            )
+        return follow_up
 
-    def _repeat_follow_up(self, message: NotificationMessage) -> str | None:
+    def _repeat_follow_up(self, message: NotificationMessage) -> FollowUp | None:
         """The follow-up of a notification applied before (a redelivery, a crash between
         the write and the queue): queued again, since each follow-up asks the state API
         again before it acts and a second one finds nothing left to do."""
-        return self._queue_follow_up(message, _FOLLOW_UPS.get(message.change_type, FollowUp.NONE))
+        return self._queue_follow_up(message, follow_up_of(message.change_type))
 
     def _record_applied(
         self,
         message: NotificationMessage,
         decision: Decision,
-        follow_up: str | None,
+        follow_up: FollowUp | None,
         observed: Observed | None,
     ) -> None:
         self._tenants.append_event(
@@ -243,14 +266,6 @@ class NotificationConfirmer:
             self._tenants.append_event(
                 message.ctx, "endpoint_refreshed", f"Tenant moved: API base now {observed.api}"
             )
-
-
-_FOLLOW_UPS: Final[Mapping[int, FollowUp]] = {
-    ChangeType.UPGRADE: FollowUp.WAIT_FOR_RUNNING,
-    ChangeType.BACKUP_RESTORED: FollowUp.FULL_RESYNC,
-    ChangeType.RESUME: FollowUp.SYNC_SOON,
-    ChangeType.DELETE: FollowUp.PURGE,
-}
 
 
 def _observe(state: TenantState) -> Observed:

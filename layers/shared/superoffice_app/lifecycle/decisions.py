@@ -14,32 +14,45 @@ last one applied is ignored, and uninstalled, deleted or revoked tenants are lef
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Final
 
+from superoffice_app.queues.messages import FollowUp
 from superoffice_app.store import TenantStatus
 
 from .notifications import ChangeType
 
-__all__ = ["GONE_STATES", "Decision", "FollowUp", "Observed", "Verdict", "decide", "precheck"]
+__all__ = [
+    "FOLLOW_UPS",
+    "GONE_STATES",
+    "Decision",
+    "Observed",
+    "Verdict",
+    "decide",
+    "follow_up_of",
+    "precheck",
+]
 
 # State API answers that mean the tenant is gone for good (or going).
 GONE_STATES: Final = frozenset({"Deleted", "Deleting"})
 
+# What an applied notification queues for the sync worker; Suspend and Move queue nothing.
+FOLLOW_UPS: Final[Mapping[ChangeType, FollowUp]] = {
+    ChangeType.UPGRADE: FollowUp.WAIT_FOR_RUNNING,  # active again once SuperOffice runs
+    ChangeType.BACKUP_RESTORED: FollowUp.FULL_RESYNC,  # resync all, re-verify provisioning
+    ChangeType.RESUME: FollowUp.SYNC_SOON,
+    ChangeType.DELETE: FollowUp.PURGE,
+}
 
-class FollowUp(IntEnum):
-    """Work queued on SyncQueue after a confirmed notification (the worker's names)."""
 
-    NONE = 0
-    WAIT_FOR_RUNNING = 1  # Upgrade: resume API work once the state API says Running
-    FULL_RESYNC = 2  # BackupRestored: resync everything, re-verify provisioning, webhooks
-    SYNC_SOON = 3  # Resume
-    PURGE = 4  # Delete
-
-    @property
-    def message_name(self) -> str:
-        return self.name.lower()
+def follow_up_of(change_type: int) -> FollowUp | None:
+    """The follow-up an applied notification of ``change_type`` queues, if any."""
+    try:
+        return FOLLOW_UPS.get(ChangeType(change_type))
+    except ValueError:
+        return None
 
 
 class Verdict(StrEnum):
@@ -67,7 +80,7 @@ class Decision:
     verdict: Verdict
     reason: str
     new_status: TenantStatus | None = None
-    follow_up: FollowUp = FollowUp.NONE
+    follow_up: FollowUp | None = None  # queued on SyncQueue once applied
     refresh_endpoint: bool = False
 
     @property
@@ -81,6 +94,16 @@ def _ignore(reason: str) -> Decision:
 
 def _unconfirmed(reason: str) -> Decision:
     return Decision(Verdict.UNCONFIRMED, reason)
+
+
+def _apply(
+    change: ChangeType,
+    reason: str,
+    new_status: TenantStatus | None = None,
+    *,
+    refresh_endpoint: bool = False,
+) -> Decision:
+    return Decision(Verdict.APPLY, reason, new_status, FOLLOW_UPS.get(change), refresh_endpoint)
 
 
 # Statuses in which SuperOffice's lifecycle applies at all: a tenant being installed or
@@ -132,7 +155,7 @@ def decide(
     if change is ChangeType.DELETE:
         if observed is None or observed.gone:
             said = "does not know the tenant" if observed is None else f"says {observed.state}"
-            return Decision(Verdict.APPLY, f"the state API {said}", None, FollowUp.PURGE)
+            return _apply(change, f"the state API {said}")
         return _unconfirmed(f"the state API says {observed.state}: the tenant still exists")
     if observed is None:
         return _unconfirmed("the state API does not know the tenant")
@@ -146,16 +169,16 @@ def _suspend(status: TenantStatus, observed: Observed) -> Decision:
         return _unconfirmed(f"the state API says {observed.state}: the tenant is running")
     if status is TenantStatus.SUSPENDED:
         return _ignore("already suspended")
-    return Decision(Verdict.APPLY, f"the state API says {observed.state}", TenantStatus.SUSPENDED)
+    return _apply(
+        ChangeType.SUSPEND, f"the state API says {observed.state}", TenantStatus.SUSPENDED
+    )
 
 
 def _resume(status: TenantStatus, observed: Observed) -> Decision:
     if not observed.is_running:
         return _unconfirmed(f"the state API says {observed.state}: the tenant is not running")
     new_status = None if status is TenantStatus.ACTIVE else TenantStatus.ACTIVE
-    return Decision(
-        Verdict.APPLY, f"the state API says {observed.state}", new_status, FollowUp.SYNC_SOON
-    )
+    return _apply(ChangeType.RESUME, f"the state API says {observed.state}", new_status)
 
 
 def _upgrade(status: TenantStatus, observed: Observed) -> Decision:
@@ -165,27 +188,22 @@ def _upgrade(status: TenantStatus, observed: Observed) -> Decision:
         return _ignore("already upgrading")
     if status is not TenantStatus.ACTIVE:
         return _ignore(f"does not apply to a tenant that is {status.value}")
-    return Decision(
-        Verdict.APPLY,
-        f"the state API says {observed.state}",
-        TenantStatus.UPGRADING,
-        FollowUp.WAIT_FOR_RUNNING,
+    return _apply(
+        ChangeType.UPGRADE, f"the state API says {observed.state}", TenantStatus.UPGRADING
     )
 
 
 def _backup_restored(status: TenantStatus, observed: Observed) -> Decision:
     # The state API cannot tell a restore; that SuperOffice signed the notification and
     # the tenant exists is all there is, and a full resync changes nothing for the worse.
-    return Decision(
-        Verdict.APPLY, f"the state API says {observed.state}", None, FollowUp.FULL_RESYNC
-    )
+    return _apply(ChangeType.BACKUP_RESTORED, f"the state API says {observed.state}")
 
 
 def _move(status: TenantStatus, observed: Observed) -> Decision:
     if observed.api is None:
         return _unconfirmed("the state API gives no API address for the tenant")
-    return Decision(
-        Verdict.APPLY, f"the state API says the API is at {observed.api}", refresh_endpoint=True
+    return _apply(
+        ChangeType.MOVE, f"the state API says the API is at {observed.api}", refresh_endpoint=True
     )
 
 

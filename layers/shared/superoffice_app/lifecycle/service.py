@@ -1,9 +1,10 @@
 """Receiving customer-state-change notifications and CRM webhooks, fast.
 
-A notification is verified (its token), recorded in the tenant's audit trail and queued
-on NotificationQueue, where the confirmer asks SuperOffice's state API before anything
-changes; nothing here calls SuperOffice, so SuperOffice gets its 2xx at once. A webhook
-is verified against the tenant's webhook secrets and queued as a targeted sync.
+A notification is verified (its token: TokenError), recorded in the tenant's audit trail
+and queued on NotificationQueue, where the confirmer asks SuperOffice's state API before
+anything changes; nothing here calls SuperOffice, so SuperOffice gets its 2xx at once. A
+webhook is verified against the tenant's webhook secrets (BadSignature), read, and queued
+as a targeted sync. The handler says what each refusal means in HTTP.
 """
 
 from __future__ import annotations
@@ -16,10 +17,15 @@ from typing import Any, Protocol
 
 from superoffice_app.lifecycle.messages import NotificationMessage
 from superoffice_app.lifecycle.notifications import Notification
-from superoffice_app.lifecycle.webhooks import WebhookEvent
+from superoffice_app.lifecycle.webhooks import (
+    BadSignature,
+    WebhookEvent,
+    parse_event,
+    signature_matches,
+)
 from superoffice_app.queues.messages import RecordMessage
 from superoffice_app.store import TenantStore
-from superoffice_app.tokens import StateChangeTokenValidator
+from superoffice_app.tokens import Secret, StateChangeTokenValidator
 
 WEBHOOK_SECRETS = ("webhook_secret", "webhook_secret_previous")
 
@@ -98,7 +104,15 @@ class WebhookService:
         self._tenants = tenants
         self._queue = queue
 
-    def secrets(self, ctx: str) -> list[Any]:
+    def verify(self, ctx: str, raw: bytes, signature: str | None) -> WebhookEvent:
+        """The event in a delivery to ``ctx``'s URL, once ``signature`` proves it came
+        from SuperOffice: BadSignature before the body is read, BadWebhook when the
+        signed body is not a usable event (``webhooks.parse_event``)."""
+        if not signature_matches(raw, signature, self._secrets(ctx)):
+            raise BadSignature(f"the signature matches no webhook secret of {ctx}")
+        return parse_event(raw, path_ctx=ctx)
+
+    def _secrets(self, ctx: str) -> list[Secret]:
         """The tenant's current and (during rotation) previous webhook secret."""
         found = [self._tenants.get_secret(ctx, name) for name in WEBHOOK_SECRETS]
         return [secret for secret in found if secret is not None]

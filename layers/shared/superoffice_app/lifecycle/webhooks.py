@@ -30,6 +30,12 @@ class BadWebhook(ValueError):
     """The request is not a usable webhook delivery; the message says why."""
 
 
+class BadSignature(Exception):
+    """The delivery's signature matches none of the tenant's webhook secrets (or the
+    tenant has none), so nothing shows that SuperOffice, which holds them, sent it. The
+    body is not read then: a forger learns nothing about how it would be parsed."""
+
+
 def raw_body(body: str | None, *, is_base64: bool) -> bytes:
     """The bytes SuperOffice sent, undoing API Gateway's base64 when it applied it."""
     if body is None:

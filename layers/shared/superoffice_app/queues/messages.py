@@ -5,37 +5,49 @@
   throttled (``continuation``), the first full sync after an install (``install``);
 - ``{"kind": "record", "ctx", "entity", "primary_key", "event", "event_id"}``: a CRM
   webhook said one record changed (queued by the notification webhook);
-- ``{"kind": "lifecycle", "ctx", "follow_up", ...}``: follow-up work of a customer-state
-  notification, queued once the state API confirmed it (``wait_for_running``,
-  ``full_resync``, ``sync_soon``, ``purge``); each asks the state API again before
-  acting. And
-  ``sweep_mirror``, queued by an uninstall a few minutes ahead: remove mirrored records
-  a sync still under way wrote after the purge, if the tenant is still uninstalled.
+- ``{"kind": "lifecycle", "ctx", "follow_up", ...}``: a ``FollowUp``: work queued after
+  a customer-state notification the state API confirmed (``wait_for_running``,
+  ``full_resync``, ``sync_soon``, ``purge``; each asks the state API again before
+  acting), or ``sweep_mirror``, queued by an uninstall a few minutes ahead: remove
+  mirrored records a sync still under way wrote after the purge, if the tenant is still
+  uninstalled.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Final
 
 from superoffice_app.context_ids import BadContextIdentifier, parse_ctx
 from superoffice_app.strict_json import BadJson, parse_object
 
 __all__ = [
-    "FOLLOW_UPS",
     "BadMessage",
+    "FollowUp",
     "FollowUpMessage",
     "RecordMessage",
     "SyncMessage",
     "parse_message",
 ]
 
-FOLLOW_UPS: Final = frozenset(
-    {"wait_for_running", "full_resync", "sync_soon", "purge", "sweep_mirror"}
-)
 _REASONS: Final = frozenset(
     {"schedule", "continuation", "install", "resume", "full_resync", "manual"}
 )
+
+
+class FollowUp(StrEnum):
+    """Lifecycle work the sync worker does for the producers that queue it.
+
+    A StrEnum: the value is what the message carries (and what logs and the audit trail
+    show), so producers, the worker and the wire share one spelling.
+    """
+
+    WAIT_FOR_RUNNING = "wait_for_running"  # Upgrade: back to active once SuperOffice runs
+    FULL_RESYNC = "full_resync"  # BackupRestored: resync all, re-verify provisioning
+    SYNC_SOON = "sync_soon"  # Resume
+    PURGE = "purge"  # Delete
+    SWEEP_MIRROR = "sweep_mirror"  # after an uninstall: records a late sync wrote
 
 
 class BadMessage(ValueError):
@@ -80,7 +92,7 @@ class RecordMessage:
 @dataclass(frozen=True)
 class FollowUpMessage:
     ctx: str
-    follow_up: str
+    follow_up: FollowUp
     change_type: int | None = None
 
     def to_body(self) -> dict[str, Any]:
@@ -131,16 +143,21 @@ def parse_message(body: str) -> Message:
             _optional_text(data, "event_id"),
         )
     if kind == "lifecycle":
-        follow_up = data.get("follow_up")
-        if follow_up not in FOLLOW_UPS:
-            raise BadMessage(f"unknown follow-up {follow_up!r}")
         change_type = data.get("change_type")
         if isinstance(change_type, bool) or not isinstance(change_type, int):
             change_type = None
-        return FollowUpMessage(ctx, str(follow_up), change_type)
+        return FollowUpMessage(ctx, _follow_up(data.get("follow_up")), change_type)
     raise BadMessage(f"unknown message kind {kind!r}")
 
 
 def _optional_text(data: dict[str, Any], name: str) -> str | None:
     value = data.get(name)
     return value if isinstance(value, str) else None
+
+
+def _follow_up(value: object) -> FollowUp:
+    """A member by its exact value: its name, another casing or a non-string is unknown."""
+    for follow_up in FollowUp:
+        if value == follow_up.value:
+            return follow_up
+    raise BadMessage(f"unknown follow-up {value!r}")

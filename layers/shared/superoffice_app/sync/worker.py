@@ -16,9 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Final, Protocol
 
-from superoffice_app.queues.messages import FollowUpMessage, Message, RecordMessage, SyncMessage
+from superoffice_app.queues.messages import (
+    FollowUp,
+    FollowUpMessage,
+    Message,
+    RecordMessage,
+    SyncMessage,
+)
 from superoffice_app.queues.sqs import SyncQueue
 from superoffice_app.store import PURGED_STATUSES, TenantProfile, TenantStatus, TenantStore
 from superoffice_app.store.errors import StoreError
@@ -33,7 +40,7 @@ from .mirror import RecordsMirror
 from .run import EntityReport, RunReport, TenantSync
 from .state import SyncStateStore
 
-__all__ = ["Outcome", "SyncWorker", "TenantUpkeep", "WorkerSettings"]
+__all__ = ["Outcome", "OutcomeStatus", "SyncWorker", "TenantUpkeep", "WorkerSettings"]
 
 # How long a message waits when another worker holds the tenant.
 BUSY_DELAY_SECONDS: Final = 30
@@ -63,13 +70,23 @@ class WorkerSettings:
         return next((spec for spec in self.entities if spec.name == name), None)
 
 
+class OutcomeStatus(StrEnum):
+    """How handling one message ended (the value is what the function logs)."""
+
+    DONE = "done"
+    SKIPPED = "skipped"  # nothing to do now (the reason says why)
+    REQUEUED = "requeued"  # sent again with a delay; this delivery is acknowledged
+    REVOKED = "revoked"  # the tenant took the app's access away
+    PURGED = "purged"  # a confirmed Delete removed what the app held for the tenant
+
+
 @dataclass
 class Outcome:
     """What handling one message did (for the log line and the metrics)."""
 
     kind: str
     ctx: str
-    status: str  # done, skipped, requeued, revoked, purged
+    status: OutcomeStatus
     reason: str = ""
     records: int = 0
     requests: int = 0
@@ -113,7 +130,7 @@ class SyncWorker:
         kind = "record" if isinstance(message, RecordMessage) else "sync"
         refusal = self._refusal(message.ctx)
         if refusal is not None:
-            return Outcome(kind, message.ctx, "skipped", refusal)
+            return Outcome(kind, message.ctx, OutcomeStatus.SKIPPED, refusal)
         return self._with_lease(message, budget, lambda: self._work(message, budget))
 
     # -- syncs ---------------------------------------------------------------------------
@@ -138,13 +155,17 @@ class SyncWorker:
         if not self._lease.acquire(message.ctx, self._lease_seconds(budget)):
             if isinstance(message, SyncMessage) and message.reason == "schedule":
                 # The tenant is being synced right now; this run would only repeat it.
-                return Outcome(kind, message.ctx, "skipped", "another worker is syncing it")
+                return Outcome(
+                    kind, message.ctx, OutcomeStatus.SKIPPED, "another worker is syncing it"
+                )
             self._queue.send(message.to_body(), BUSY_DELAY_SECONDS)
-            return Outcome(kind, message.ctx, "requeued", "another worker holds the tenant")
+            return Outcome(
+                kind, message.ctx, OutcomeStatus.REQUEUED, "another worker holds the tenant"
+            )
         try:
             return work()
         except LeaseLost as lost:
-            return Outcome(kind, message.ctx, "skipped", str(lost))
+            return Outcome(kind, message.ctx, OutcomeStatus.SKIPPED, str(lost))
         finally:
             self._lease.release(message.ctx)
 
@@ -154,13 +175,17 @@ class SyncWorker:
         try:
             state = self._state(message.ctx, budget, stats, refresh=False)
             if not state.is_running:
-                return Outcome(kind, message.ctx, "skipped", f"SuperOffice says {state.state}")
+                return Outcome(
+                    kind, message.ctx, OutcomeStatus.SKIPPED, f"SuperOffice says {state.state}"
+                )
             api = self._tenant_api(message.ctx)
             runner = self._runner(message.ctx, api, budget)
             if isinstance(message, RecordMessage):
                 spec = self._settings.entity(message.entity)
                 if spec is None:
-                    return Outcome(kind, message.ctx, "skipped", f"{message.entity} is not synced")
+                    return Outcome(
+                        kind, message.ctx, OutcomeStatus.SKIPPED, f"{message.entity} is not synced"
+                    )
                 report = runner.sync_record(spec, message.primary_key)
                 return _outcome(kind, message.ctx, runner.report, [report])
             entities = self._entities(message.entities)
@@ -169,14 +194,20 @@ class SyncWorker:
             return self._finish(message, run)
         except Deferred as deferred:
             self._queue.send(message.to_body(), _defer_seconds(deferred))
-            return Outcome(kind, message.ctx, "requeued", str(deferred), throttles=stats.throttles)
+            return Outcome(
+                kind, message.ctx, OutcomeStatus.REQUEUED, str(deferred), throttles=stats.throttles
+            )
         except TenantNotRunning as not_running:
-            return Outcome(kind, message.ctx, "skipped", str(not_running))
+            return Outcome(kind, message.ctx, OutcomeStatus.SKIPPED, str(not_running))
         except TenantNotFound:
-            return Outcome(kind, message.ctx, "skipped", "the state API does not know the tenant")
+            return Outcome(
+                kind, message.ctx, OutcomeStatus.SKIPPED, "the state API does not know the tenant"
+            )
         except AccessRevoked:
             self._mark_revoked(message.ctx)
-            return Outcome(kind, message.ctx, "revoked", "the tenant revoked the app's access")
+            return Outcome(
+                kind, message.ctx, OutcomeStatus.REVOKED, "the tenant revoked the app's access"
+            )
 
     def _entities(self, names: tuple[str, ...] | None) -> list[EntitySpec]:
         if names is None:
@@ -242,7 +273,7 @@ class SyncWorker:
                 message.ctx, "continuation", tuple(run.remaining), message.full
             )
             self._queue.send(continuation.to_body(), _defer_seconds(run.deferred))
-            outcome.status = "requeued"
+            outcome.status = OutcomeStatus.REQUEUED
             outcome.reason = run.deferred.reason
         return outcome
 
@@ -278,9 +309,9 @@ class SyncWorker:
     def _follow_up(self, message: FollowUpMessage, budget: Budget) -> Outcome:
         ctx = message.ctx
         profile = self._tenants.get(ctx)
-        if message.follow_up == "sweep_mirror":
+        if message.follow_up is FollowUp.SWEEP_MIRROR:
             return self._sweep_mirror(ctx, profile)
-        purging = message.follow_up == "purge"
+        purging = message.follow_up is FollowUp.PURGE
         if (
             purging
             and profile is not None
@@ -295,7 +326,10 @@ class SyncWorker:
             removed = self._purge_mirror(ctx) if purging and profile is not None else 0
             detail = f"; {removed} mirrored records left behind removed" if removed else ""
             return Outcome(
-                "lifecycle", ctx, "skipped", f"the app holds nothing for this tenant{detail}"
+                "lifecycle",
+                ctx,
+                OutcomeStatus.SKIPPED,
+                f"the app holds nothing for this tenant{detail}",
             )
         stats = RetryStats()
         try:
@@ -304,32 +338,40 @@ class SyncWorker:
             state = None
         except Deferred as deferred:
             self._queue.send(message.to_body(), _defer_seconds(deferred))
-            return Outcome("lifecycle", ctx, "requeued", "the state API did not answer")
+            return Outcome("lifecycle", ctx, OutcomeStatus.REQUEUED, "the state API did not answer")
         follow_up = message.follow_up
-        if follow_up == "purge":
+        if follow_up is FollowUp.PURGE:
             if state is not None and state.state not in _GONE_STATES:
                 self._tenants.append_event(
                     ctx,
                     "delete_not_confirmed",
                     f"Delete notification not confirmed: SuperOffice says {state.state}",
                 )
-                return Outcome("lifecycle", ctx, "skipped", "the state API says it still exists")
+                return Outcome(
+                    "lifecycle", ctx, OutcomeStatus.SKIPPED, "the state API says it still exists"
+                )
             return self._with_lease(message, budget, lambda: self._purge(ctx))
         if state is None:
-            return Outcome("lifecycle", ctx, "skipped", "the state API does not know the tenant")
+            return Outcome(
+                "lifecycle", ctx, OutcomeStatus.SKIPPED, "the state API does not know the tenant"
+            )
         if not state.is_running:
-            return Outcome("lifecycle", ctx, "skipped", f"SuperOffice says {state.state}")
-        if follow_up == "wait_for_running" and profile.status is TenantStatus.UPGRADING:
+            return Outcome(
+                "lifecycle", ctx, OutcomeStatus.SKIPPED, f"SuperOffice says {state.state}"
+            )
+        if follow_up is FollowUp.WAIT_FOR_RUNNING and profile.status is TenantStatus.UPGRADING:
             try:
                 self._tenants.transition(
                     ctx, TenantStatus.ACTIVE, allowed_from={TenantStatus.UPGRADING}
                 )
             except StoreError:
-                return Outcome("lifecycle", ctx, "skipped", "the tenant moved on meanwhile")
+                return Outcome(
+                    "lifecycle", ctx, OutcomeStatus.SKIPPED, "the tenant moved on meanwhile"
+                )
             self._tenants.append_event(
                 ctx, "upgrade_finished", f"SuperOffice runs again ({state.version or 'new'})"
             )
-        if follow_up == "full_resync":
+        if follow_up is FollowUp.FULL_RESYNC:
             return self._with_lease(message, budget, lambda: self._full_resync(message, budget))
         return self._sync_now(message, budget, reason="resume")
 
@@ -337,7 +379,7 @@ class SyncWorker:
         sync = SyncMessage(message.ctx, reason)
         refusal = self._refusal(message.ctx)
         if refusal is not None:
-            return Outcome("lifecycle", message.ctx, "skipped", refusal)
+            return Outcome("lifecycle", message.ctx, OutcomeStatus.SKIPPED, refusal)
         outcome = self._with_lease(sync, budget, lambda: self._work(sync, budget))
         outcome.kind = "lifecycle"
         return outcome
@@ -351,7 +393,7 @@ class SyncWorker:
         refusal = self._refusal(ctx)
         if refusal is not None:
             # The flags stay: the first sync once the tenant may be synced again is full.
-            return Outcome("lifecycle", ctx, "skipped", f"full resync waits: {refusal}")
+            return Outcome("lifecycle", ctx, OutcomeStatus.SKIPPED, f"full resync waits: {refusal}")
         if self._upkeep is not None:
             api = self._tenant_api(ctx)
             try:
@@ -359,7 +401,9 @@ class SyncWorker:
                 notes.append(self._upkeep.check_webhooks(ctx, api))
             except AccessRevoked:
                 self._mark_revoked(ctx)
-                return Outcome("lifecycle", ctx, "revoked", "the tenant revoked the app's access")
+                return Outcome(
+                    "lifecycle", ctx, OutcomeStatus.REVOKED, "the tenant revoked the app's access"
+                )
             except SuperOfficeError as error:
                 notes.append(f"re-verification failed: {error}")
             self._tenants.append_event(
@@ -377,7 +421,7 @@ class SyncWorker:
         try:
             self._tenants.purge(ctx, status=TenantStatus.DELETED)
         except StoreError as error:
-            return Outcome("lifecycle", ctx, "skipped", f"purge refused: {error}")
+            return Outcome("lifecycle", ctx, OutcomeStatus.SKIPPED, f"purge refused: {error}")
         removed = self._purge_mirror(ctx)
         self._tenants.append_event(
             ctx,
@@ -386,7 +430,9 @@ class SyncWorker:
             "were removed",
             {"records_removed": removed},
         )
-        return Outcome("lifecycle", ctx, "purged", f"{removed} mirrored records removed")
+        return Outcome(
+            "lifecycle", ctx, OutcomeStatus.PURGED, f"{removed} mirrored records removed"
+        )
 
     def _sweep_mirror(self, ctx: str, profile: TenantProfile | None) -> Outcome:
         """After an uninstall: a sync that was between its lease renewal and its write
@@ -394,7 +440,7 @@ class SyncWorker:
         is still purged (a reinstall meanwhile owns its mirror again)."""
         if profile is None or profile.status not in PURGED_STATUSES:
             status = profile.status if profile is not None else "unknown"
-            return Outcome("lifecycle", ctx, "skipped", f"the tenant is {status} again")
+            return Outcome("lifecycle", ctx, OutcomeStatus.SKIPPED, f"the tenant is {status} again")
         removed = self._purge_mirror(ctx)
         if removed:
             self._tenants.append_event(
@@ -403,7 +449,9 @@ class SyncWorker:
                 f"{removed} mirrored records written during the uninstall were removed",
                 {"records_removed": removed},
             )
-        return Outcome("lifecycle", ctx, "done", f"{removed} mirrored records left behind")
+        return Outcome(
+            "lifecycle", ctx, OutcomeStatus.DONE, f"{removed} mirrored records left behind"
+        )
 
     def _purge_mirror(self, ctx: str) -> int:
         return sum(self._mirror.purge(ctx, spec.name) for spec in self._settings.entities)
@@ -428,7 +476,7 @@ def _outcome(kind: str, ctx: str, run: RunReport, reports: list[EntityReport]) -
     return Outcome(
         kind,
         ctx,
-        "done",
+        OutcomeStatus.DONE,
         records=sum(report.records for report in reports),
         requests=sum(report.requests for report in reports),
         throttles=run.stats.throttles,

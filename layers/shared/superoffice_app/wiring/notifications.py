@@ -1,11 +1,11 @@
 """NotificationWebhookFunction's graphs: the routes SuperOffice calls, and the confirmer.
 
-``NotificationRoutes``: the notification route (token check, queue to NotificationQueue)
-and the CRM webhook route (signature check, queue a targeted sync), with the idempotency
-persistence Powertools' decorators need at import. ``ConfirmGraph``:
-NotificationConfirmFunction's confirmer, which asks the state API afresh and applies
-what it bears out. Both reach tenants through the shared ``TenantAccess``; neither reads
-a secret of the app's.
+``NotificationRoutes``: the services of the notification route (token check, queue to
+NotificationQueue) and the CRM webhook route (signature check, queue a targeted sync),
+with the idempotency persistence Powertools' decorators need at import. ``ConfirmGraph``:
+NotificationConfirmFunction's confirmer, which asks the state API afresh and applies what
+it bears out. Both reach tenants through the shared ``TenantAccess``; neither reads a
+secret of the app's.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ class NotificationRoutes:
     def notification_idempotency(self) -> Any:
         """One token, one notification: the token alone is the key, so a token captured
         and replayed with another ChangeType or tenant is the same notification, and
-        payload validation refuses it (409) instead of answering with the first one's
-        result. The stored key is a hash, so no token is kept in the table."""
+        payload validation refuses it (IdempotencyValidationError: the handler answers a
+        conflict) instead of answering with the first one's result. The stored key is a
+        hash, so no token is kept in the table."""
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig  # noqa: PLC0415
 
         return IdempotencyConfig(

@@ -24,7 +24,7 @@ from superoffice_app.onboarding.uninstall import SWEEP_DELAY_SECONDS, Uninstalle
 from superoffice_app.provisioning.recorder import StoreRecorder, StoreWebhookSecrets
 from superoffice_app.provisioning.spec import ProvisioningSpec
 from superoffice_app.provisioning.webhooks import WebhookReport, ensure_webhooks
-from superoffice_app.queues.messages import FollowUpMessage
+from superoffice_app.queues.messages import FollowUp, FollowUpMessage
 from superoffice_app.queues.sqs import SyncQueue, send_sync
 from superoffice_app.store import TenantStore
 from superoffice_app.superoffice.oidc import TokenResponse, exchange_code
@@ -184,7 +184,7 @@ class OnboardingGraph:
         if queue is None or self.settings.records_table is None:
             return None
         return lambda ctx: send_sync(
-            queue, FollowUpMessage(ctx, "sweep_mirror"), SWEEP_DELAY_SECONDS
+            queue, FollowUpMessage(ctx, FollowUp.SWEEP_MIRROR), SWEEP_DELAY_SECONDS
         )
 
     def _purge_mirror(self) -> Callable[[str], int] | None:
