@@ -130,7 +130,7 @@ def test_an_interrupted_purge_blocks_writers_and_is_completed_by_running_it_agai
         raise RuntimeError("the function timed out")
 
     with monkeypatch.context() as patch:
-        patch.setattr(store, "_delete_tenant_items", crash)
+        patch.setattr("superoffice_app.store.purge.remove_tenant_items", crash)
         with pytest.raises(RuntimeError):
             store.purge("Cust10001")
     marked = store.get("Cust10001")

@@ -15,6 +15,7 @@ from superoffice_app.store import (
     TenantStatus,
     TenantStore,
 )
+from superoffice_app.store.purge import remove_tenant_items
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -62,21 +63,21 @@ def test_provisioned_items_are_read_page_by_page() -> None:
 
 
 def test_unprocessed_deletes_are_retried_then_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("superoffice_app.store.tenants.time.sleep", lambda _seconds: None)
+    monkeypatch.setattr("superoffice_app.store.purge.time.sleep", lambda _seconds: None)
     keys = [key(f"SYNC#{number}") for number in range(30)]
     unprocessed = {"UnprocessedItems": {"tenants": [{"DeleteRequest": {"Key": keys[0]}}]}}
     client = ScriptedDynamo(
         query=[{"Items": [key("PROFILE"), *keys]}],
         batch_write_item=[unprocessed, {}, {}],
     )
-    removed = store_over(client)._delete_tenant_items("Cust1", keep_events=True)
+    removed = remove_tenant_items(DynamoTable(client, "tenants"), "Cust1", keep_events=True)
     assert removed == {"sync_state": 30}
     batches = [call for call in client.calls if call[0] == "batch_write_item"]
     assert [len(call[1]["RequestItems"]["tenants"]) for call in batches] == [25, 1, 5]
 
     stuck = ScriptedDynamo(query=[{"Items": keys[:1]}], batch_write_item=[unprocessed] * 8)
     with pytest.raises(StoreError, match="unprocessed"):
-        store_over(stuck)._delete_tenant_items("Cust1", keep_events=True)
+        remove_tenant_items(DynamoTable(stuck, "tenants"), "Cust1", keep_events=True)
 
 
 def test_arguments_are_checked_before_any_request() -> None:

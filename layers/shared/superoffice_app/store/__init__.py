@@ -2,14 +2,20 @@
 
 - ``TenantStore``: tenant profiles and their lifecycle (conditional transitions,
   optimistic locking), KMS-sealed secrets, provisioning records, the audit trail,
-  purge with a tombstone, listing by status;
+  purge with a tombstone, listing by status; a facade over one module per kind of
+  item (``profiles``, ``secrets``, ``provisioned``, ``audit``, ``purge``);
+- ``read_profile`` and ``status_pages``: a profile, and the ``ByStatus`` index page by
+  page, for readers without a KMS key;
 - ``SecretBox``: KMS encryption bound to tenant and secret name.
+
+Every query that may need more than one page goes through ``pages.query_pages``.
 
 Plain Python over boto3 clients handed in by the caller (``DynamoTable(client, name)``,
 a KMS client, a clock), so tests run it against DynamoDB Local and moto. Importing this
 package does not import boto3.
 """
 
+from .audit import DEFAULT_EVENT_RETENTION
 from .clock import Clock, utc_now
 from .dynamo import DynamoDBClient, DynamoTable
 from .errors import (
@@ -30,14 +36,16 @@ from .models import (
     PurgeResult,
     TenantProfile,
 )
+from .profiles import read_profile
 from .secret_box import KmsClient, SecretBox
+from .status_index import IndexedTenant, status_pages
 from .statuses import (
     PROVISIONING_STATUSES,
     PURGED_STATUSES,
     REINSTALLABLE_STATUSES,
     TenantStatus,
 )
-from .tenants import DEFAULT_EVENT_RETENTION, TenantStore, read_profile
+from .tenants import TenantStore
 
 __all__ = [
     "BY_STATUS_INDEX",
@@ -53,6 +61,7 @@ __all__ = [
     "ConflictError",
     "DynamoDBClient",
     "DynamoTable",
+    "IndexedTenant",
     "Installer",
     "KmsClient",
     "ProvisionedItem",
@@ -67,5 +76,6 @@ __all__ = [
     "TenantStore",
     "TransitionError",
     "read_profile",
+    "status_pages",
     "utc_now",
 ]

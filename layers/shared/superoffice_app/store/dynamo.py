@@ -17,6 +17,7 @@ __all__ = [
     "DynamoDBClient",
     "DynamoTable",
     "Expression",
+    "TransactAction",
     "cancellation_reasons",
     "error_code",
 ]
@@ -32,6 +33,10 @@ class DynamoDBClient(Protocol):
     def query(self, **kwargs: Any) -> dict[str, Any]: ...
     def batch_write_item(self, **kwargs: Any) -> dict[str, Any]: ...
     def transact_write_items(self, **kwargs: Any) -> dict[str, Any]: ...
+
+
+TransactAction = dict[str, Any]
+"""One entry of ``TransactWriteItems``: ``{"Put": ...}``, ``{"ConditionCheck": ...}``..."""
 
 
 @dataclass(frozen=True)

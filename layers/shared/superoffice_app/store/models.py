@@ -32,6 +32,7 @@ __all__ = [
     "event_from_item",
     "profile_from_item",
     "provisioned_from_item",
+    "required_text",
 ]
 
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
@@ -215,6 +216,13 @@ def encode_fields(fields: Mapping[str, object]) -> dict[str, object]:
         name: None if value is None else UPDATABLE_FIELDS[name](value, name)
         for name, value in fields.items()
     }
+
+
+def required_text(value: object, name: str) -> str:
+    """``value`` if it is a string with more than whitespace, else ValueError."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a non-empty string")
+    return value
 
 
 def encode_installer(installer: Installer) -> dict[str, object]:

@@ -15,14 +15,19 @@ one of those two statuses never holds secrets.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Final
 
 __all__ = [
+    "LIVE_STATUSES",
     "PROVISIONING_STATUSES",
     "PURGED_STATUSES",
     "REINSTALLABLE_STATUSES",
+    "StatusLike",
     "TenantStatus",
+    "status_set",
+    "status_values",
 ]
 
 
@@ -41,6 +46,9 @@ class TenantStatus(StrEnum):
 # Reached only through purge(); such a tenant holds no secrets, provisioning or sync state.
 PURGED_STATUSES: Final = frozenset({TenantStatus.UNINSTALLED, TenantStatus.DELETED})
 
+# Every status but the purged ones: a profile in one of them may still be written.
+LIVE_STATUSES: Final = frozenset(TenantStatus) - PURGED_STATUSES
+
 # From these begin_install may (re)write a tenant: a reinstall, a crashed or failed
 # install, a tenant that uninstalled, was deleted or revoked the app and comes back.
 # Not while an uninstall is removing the app's items from SuperOffice.
@@ -49,3 +57,21 @@ REINSTALLABLE_STATUSES: Final = frozenset(TenantStatus) - {TenantStatus.UNINSTAL
 # Items are provisioned during an install, and re-verified while active (after a backup
 # restore); in any other status the app must not create things in the tenant.
 PROVISIONING_STATUSES: Final = frozenset({TenantStatus.INSTALLING, TenantStatus.ACTIVE})
+
+StatusLike = TenantStatus | str
+"""A status, or its value as callers and stored items spell it."""
+
+
+def status_set(statuses: Collection[StatusLike]) -> frozenset[TenantStatus]:
+    """The statuses an ``allowed_from`` argument names; refuses one string and none."""
+    if isinstance(statuses, str):
+        raise TypeError("allowed_from takes a collection of statuses, not one string")
+    converted = frozenset(TenantStatus(status) for status in statuses)
+    if not converted:
+        raise ValueError("allowed_from needs at least one status")
+    return converted
+
+
+def status_values(statuses: frozenset[TenantStatus]) -> list[str]:
+    """The statuses' values in a fixed order, for a condition's ``IN (...)``."""
+    return sorted(status.value for status in statuses)

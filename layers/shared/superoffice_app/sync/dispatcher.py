@@ -1,10 +1,11 @@
 """The scheduled dispatcher: one sync message per active tenant, in bounded time.
 
-It reads the active tenants from the sparse ``ByStatus`` index, whose projection carries
-what it needs to decide (the cached state-API answer and its ``ValidUntil``, the pause
-switch), so it never reads a tenant item and never scans: one query page per 1 MB of
-tenants. It skips paused tenants and tenants whose still-valid state answer says the API
-is not running, and, by default, does nothing inside SuperOffice's maintenance windows.
+It reads the active tenants from the sparse ``ByStatus`` index through the store's
+``status_pages``, whose projection carries what it needs to decide (the cached state-API
+answer and its ``ValidUntil``, the pause switch), so it never reads a tenant item and
+never scans: one query page per 1 MB of tenants, each page decided on as it arrives. It
+skips paused tenants and tenants whose still-valid state answer says the API is not
+running, and, by default, does nothing inside SuperOffice's maintenance windows.
 Messages go out with ``SendMessageBatch`` (ten per call) from a few threads, each message
 delayed by a random jitter so the worker fleet does not hit SuperOffice all at once.
 Upgrading tenants get a ``wait_for_running`` check, so a missed or lost "running again"
@@ -13,7 +14,6 @@ moment is noticed within one schedule period.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,23 +21,15 @@ from datetime import datetime
 from typing import Any, Final
 
 from superoffice_app.maintenance import MaintenanceWindow, active_window
-from superoffice_app.queues.messages import FollowUpMessage, SyncMessage
+from superoffice_app.queues.messages import FollowUp, FollowUpMessage, SyncMessage
 from superoffice_app.queues.sqs import BATCH_LIMIT, SyncQueue
-from superoffice_app.store.clock import parse_instant
 from superoffice_app.store.dynamo import DynamoTable
-from superoffice_app.store.keys import BY_STATUS_INDEX
+from superoffice_app.store.status_index import IndexedTenant, status_pages
 from superoffice_app.store.statuses import TenantStatus
 
-__all__ = ["DispatchReport", "Dispatcher", "IndexedTenant"]
+__all__ = ["DispatchReport", "Dispatcher"]
 
 _SENDERS: Final = 8
-
-
-@dataclass(frozen=True)
-class IndexedTenant:
-    ctx: str
-    paused: bool
-    is_running: bool | None  # None: no valid state answer (the worker will ask)
 
 
 @dataclass
@@ -81,39 +73,25 @@ class Dispatcher:
                 report.skipped_for_window = window.name
                 return report
         messages: list[dict[str, Any]] = []
-        for tenant in self._tenants(TenantStatus.ACTIVE, report, now):
-            if tenant.paused:
+        for tenant in self._tenants(TenantStatus.ACTIVE, report):
+            report.tenants_seen += 1
+            if tenant.sync_paused:
                 report.skipped_paused += 1
-            elif tenant.is_running is False:
+            elif tenant.is_running_at(now) is False:  # None: the worker will ask
                 report.skipped_not_running += 1
             else:
                 messages.append(SyncMessage(tenant.ctx, "schedule").to_body())
-        for tenant in self._tenants(TenantStatus.UPGRADING, report, now):
-            messages.append(FollowUpMessage(tenant.ctx, "wait_for_running").to_body())
+        for tenant in self._tenants(TenantStatus.UPGRADING, report):
+            messages.append(FollowUpMessage(tenant.ctx, FollowUp.WAIT_FOR_RUNNING).to_body())
             report.upgrade_checks += 1
         self._send(messages, report)
         return report
 
-    def _tenants(
-        self, status: TenantStatus, report: DispatchReport, now: datetime
-    ) -> Iterator[IndexedTenant]:
-        arguments: dict[str, Any] = {
-            "TableName": self._table.name,
-            "IndexName": BY_STATUS_INDEX,
-            "KeyConditionExpression": "#status = :status",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {":status": {"S": status.value}},
-        }
-        while True:
-            page = self._table.client.query(**arguments)
+    def _tenants(self, status: TenantStatus, report: DispatchReport) -> Iterator[IndexedTenant]:
+        """The tenants in ``status``, page by page as the index answers, pages counted."""
+        for page in status_pages(self._table, status):
             report.index_pages += 1
-            for item in page.get("Items", []):
-                report.tenants_seen += 1 if status is TenantStatus.ACTIVE else 0
-                yield _indexed(item, now)
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return
-            arguments["ExclusiveStartKey"] = start
+            yield from page
 
     def _send(self, messages: list[dict[str, Any]], report: DispatchReport) -> None:
         chunks = [
@@ -136,18 +114,3 @@ class Dispatcher:
                     report.failed += len(chunk)
                     report.errors.append(error)
         report.send_calls = self._queue.counts.calls - before
-
-
-def _indexed(item: dict[str, Any], now: datetime) -> IndexedTenant:
-    ctx = item["ctx"]["S"]
-    paused = bool(item.get("sync_paused", {}).get("BOOL", False))
-    running: bool | None = None
-    valid_until = item.get("state_valid_until", {}).get("S")
-    answer = item.get("state_answer", {}).get("S")
-    if valid_until and answer:
-        try:
-            if parse_instant(valid_until) > now:
-                running = bool(json.loads(answer).get("IsRunning"))
-        except (ValueError, AttributeError):
-            running = None
-    return IndexedTenant(ctx, paused, running)

@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any, Final
 
 from superoffice_app.store.clock import format_instant
+from superoffice_app.store.pages import query_all
 from superoffice_app.superoffice.dates import format_so_datetime, parse_so_datetime
 
 from .parallel import run_all
@@ -156,23 +157,18 @@ class RecordsMirror:
 
     def keys(self, ctx: str, entity: str, *, after: int = 0) -> Iterator[int]:
         """The mirrored primary keys in ascending order, read page by page."""
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND SK > :after",
-            "ExpressionAttributeValues": {
+        items = query_all(
+            self._client.query,
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND SK > :after",
+            ExpressionAttributeValues={
                 ":pk": {"S": mirror_pk(ctx, entity)},
                 ":after": {"N": str(after)},
             },
-            "ProjectionExpression": "SK",
-        }
-        while True:
-            page = self._client.query(**arguments)
-            for item in page.get("Items", []):
-                yield int(item["SK"]["N"])
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return
-            arguments["ExclusiveStartKey"] = start
+            ProjectionExpression="SK",
+        )
+        for item in items:
+            yield int(item["SK"]["N"])
 
     def purge(self, ctx: str, entity: str) -> int:
         """Delete every mirrored record of the tenant's entity; how many went."""

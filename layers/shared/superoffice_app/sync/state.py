@@ -19,6 +19,7 @@ from superoffice_app.store.attributes import from_item, to_item
 from superoffice_app.store.clock import format_instant, parse_instant
 from superoffice_app.store.dynamo import DynamoTable
 from superoffice_app.store.keys import SYNC_PREFIX, tenant_key, tenant_pk
+from superoffice_app.store.pages import query_all
 
 from .cursor import Cursor
 
@@ -76,26 +77,21 @@ class SyncStateStore:
 
     def entities(self, ctx: str, names: Iterable[str]) -> list[EntitySyncState]:
         found: dict[str, EntitySyncState] = {}
-        arguments: dict[str, Any] = {
-            "TableName": self._table.name,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {
+        items = query_all(
+            self._client.query,
+            TableName=self._table.name,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues={
                 ":pk": {"S": tenant_pk(ctx)},
                 ":prefix": {"S": SYNC_PREFIX},
             },
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._client.query(**arguments)
-            for raw in page.get("Items", []):
-                item = from_item(raw)
-                name = str(item["SK"])[len(SYNC_PREFIX) :]
-                if name != TENANT_SK[len(SYNC_PREFIX) :]:
-                    found[name] = _entity_from(name, item)
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                break
-            arguments["ExclusiveStartKey"] = start
+            ConsistentRead=True,
+        )
+        for raw in items:
+            item = from_item(raw)
+            name = str(item["SK"])[len(SYNC_PREFIX) :]
+            if name != TENANT_SK[len(SYNC_PREFIX) :]:
+                found[name] = _entity_from(name, item)
         return [found.get(name, EntitySyncState(name)) for name in names]
 
     def save(self, ctx: str, state: EntitySyncState) -> None:
