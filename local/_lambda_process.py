@@ -1,4 +1,5 @@
-"""The inside of a local Lambda sandbox: import the handler, invoke it once, report back.
+"""The inside of a local Lambda execution environment: import the handler, then invoke it
+for each request that arrives, reporting back after each, until the runner closes stdin.
 
 Started by `local.lambda_runtime` as `python -P <this file> <channel fd>`, with the
 function's environment, its code folder as working directory and PYTHONPATH = code folder
@@ -6,10 +7,13 @@ function's environment, its code folder as working directory and PYTHONPATH = co
 function sees only what it would see on AWS. For the same reason this file uses the
 standard library only and never imports the `local` package.
 
-Protocol: the invocation request arrives as one JSON document on stdin. Messages go back
-as JSON lines on the channel descriptor, never on stdout, which belongs to the function's
-logs: `{"type": "initialized"}` once the handler is imported, then
-`{"type": "result", "payload": ...}` or `{"type": "error", "payload": {...}}`.
+Protocol: invocation requests arrive as JSON lines on stdin, one per invocation; the
+handler is imported when the first arrives (Lambda's init phase). Messages go back as JSON
+lines on the channel descriptor, never on stdout, which belongs to the function's logs:
+`{"type": "initialized"}` once the handler is imported, then, for each request,
+`{"type": "result", "payload": ...}` or `{"type": "error", "payload": {...}}`. Module
+state lives on from one invocation to the next, as in a warm Lambda environment; an init
+failure ends the process (Lambda discards such an environment), a handler's error does not.
 """
 
 import importlib
@@ -53,12 +57,19 @@ class LambdaContext:
         )
 
 
-def _install_log_handler(request_id: str) -> None:
+class _CurrentRequest:
+    """The id of the invocation under way, for the log lines written during it."""
+
+    def __init__(self) -> None:
+        self.request_id = ""
+
+
+def _install_log_handler(current: _CurrentRequest) -> None:
     """The root log handler AWS's runtime installs: level, time, request id, message."""
 
     class RequestIdFilter(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:
-            record.aws_request_id = request_id
+            record.aws_request_id = current.request_id
             return True
 
     handler = logging.StreamHandler(sys.stdout)
@@ -147,23 +158,8 @@ def _load_handler(channel: TextIO, handler: str, request_id: str) -> Any:
     return function
 
 
-def main() -> None:
-    channel = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
-    # The handler's own child processes must not inherit the channel.
-    os.set_inheritable(channel.fileno(), False)
-    request = json.load(sys.stdin)
-    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
-    # Logs appear line by line, interleaved with stderr, as in CloudWatch.
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(line_buffering=True)
+def _invoke(channel: TextIO, handler: Any, request: dict[str, Any]) -> None:
     request_id = request["request_id"]
-    _install_log_handler(request_id)
-
-    handler = _load_handler(channel, request["handler"], request_id)
-    if handler is None:
-        return
-    _send(channel, {"type": "initialized"})
-
     context = LambdaContext(
         request_id=request_id,
         invoked_function_arn=request["invoked_function_arn"],
@@ -194,6 +190,60 @@ def main() -> None:
             request_id,
             duration_ms=duration_ms,
         )
+
+
+def _end_of_output(marker: object) -> None:
+    """Mark the end of this invocation's output, after everything it wrote so far."""
+    if not isinstance(marker, str):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.write(1, marker.encode("ascii", "replace") + b"\n")
+
+
+def _take_requests() -> TextIO:
+    """The runner's request pipe, moved off descriptor 0.
+
+    The handler (and anything it starts) finds /dev/null on stdin, as on AWS, and can
+    never read the next invocation's request.
+    """
+    requests = os.fdopen(os.dup(0), encoding="utf-8")
+    os.set_inheritable(requests.fileno(), False)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    return requests
+
+
+def main() -> None:
+    channel = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
+    # The handler's own child processes must not inherit the channel.
+    os.set_inheritable(channel.fileno(), False)
+    requests = _take_requests()
+    # Logs appear line by line, interleaved with stderr, as in CloudWatch.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
+    current = _CurrentRequest()
+    _install_log_handler(current)
+
+    line = requests.readline()
+    if not line:
+        return
+    request = json.loads(line)
+    current.request_id = request["request_id"]
+    handler = _load_handler(channel, request["handler"], current.request_id)
+    if handler is None:
+        return
+    _send(channel, {"type": "initialized"})
+    while True:
+        _invoke(channel, handler, request)
+        _end_of_output(request.get("log_marker"))
+        line = requests.readline()
+        if not line:
+            return
+        request = json.loads(line)
+        current.request_id = request["request_id"]
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Run one invocation of a template function in its own process, as Lambda would.
+"""Run a template function in its own process, as Lambda would: one invocation at a time.
 
 The process gets a clean environment (the function's variables from the template, the
 reserved Lambda variables, AWS endpoints and credentials, nothing else from the shell),
@@ -10,8 +10,10 @@ Timing follows Lambda: the handler module gets INIT_TIMEOUT_SECONDS to import, t
 template's Timeout counts from the moment the handler is called; on overrun the process
 group is killed and the result is the error AWS returns for a timed-out invocation.
 
-`invoke_function` is shared by `python -m local invoke` and the local runner (HTTP API
-routes, the authorizer, schedules, the SQS event source).
+`ExecutionEnvironment` is one such process, serving invocations one after the other as
+a warm Lambda environment does; `local.environment_pool` keeps them for the local runner
+(HTTP API routes, the authorizer, schedules, the SQS event source). `invoke_function`
+runs one invocation in a new environment (`python -m local invoke`, cold runs).
 """
 
 from __future__ import annotations
@@ -169,55 +171,171 @@ def invoke_function(
     log: LogSink = write_to_stderr,
     request_id: str | None = None,
 ) -> InvocationResult:
-    """Invoke `function` once with `event` (any JSON value) and wait for the outcome.
+    """Invoke `function` once with `event` (any JSON value), in a new environment.
 
     Handler errors, timeouts and crashes are outcomes, not exceptions: they come back as
     the error payload Lambda would return. LambdaRuntimeError only if it cannot start.
     """
-    check_runnable(function)
-    request_id = request_id or str(uuid.uuid4())
-    environment = function_process_environment(
-        function, parent_environ=parent_environ, overrides=overrides
+    environment = ExecutionEnvironment(
+        function,
+        function_process_environment(function, parent_environ=parent_environ, overrides=overrides),
+        log,
     )
-    for arn in function.external_layers:
-        log(f"Layer {arn} is not available locally: its packages come from this virtualenv")
-    log(f"START RequestId: {request_id} Version: $LATEST")
+    try:
+        return environment.invoke(event, request_id)
+    finally:
+        environment.close()
 
-    channel_read, channel_write = os.pipe()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-P", str(BOOTSTRAP), str(channel_write)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            cwd=function.code_uri,
-            env=environment,
-            pass_fds=(channel_write,),
-            # Its own process group, so a timeout also ends whatever the handler started.
-            start_new_session=True,
+
+class ExecutionEnvironment:
+    """One Lambda execution environment: a process that imports the handler once and
+    then serves one invocation at a time, for as long as it lives.
+
+    Like Lambda, it is discarded after a timeout (the process group is killed), a crash
+    or a failed init; a handler's error leaves it usable. `Init Duration` is reported on
+    the invocation that started it only.
+    """
+
+    def __init__(
+        self, function: FunctionSpec, environment: Mapping[str, str], log: LogSink
+    ) -> None:
+        check_runnable(function)
+        self.function = function
+        self._log = log
+        self.invocations = 0
+        self.alive = True
+        for arn in function.external_layers:
+            log(f"Layer {arn} is not available locally: its packages come from this virtualenv")
+        channel_read, channel_write = os.pipe()
+        self._started = time.monotonic()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-P", str(BOOTSTRAP), str(channel_write)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=function.code_uri,
+                env=dict(environment),
+                pass_fds=(channel_write,),
+                # Its own process group, so a timeout also ends whatever the handler started.
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(channel_read)
+            raise
+        finally:
+            os.close(channel_write)
+        assert self._process.stdout is not None
+        # The bootstrap ends each invocation's output with a line holding this marker:
+        # END is logged after everything the invocation wrote, as in CloudWatch.
+        self._marker = "\x1e" + secrets.token_hex(8)
+        self._drained = threading.Event()
+        self._pump = threading.Thread(
+            target=self._pump_logs, args=(self._process.stdout,), daemon=True
         )
-    except BaseException:
-        os.close(channel_read)
-        raise
-    finally:
-        os.close(channel_write)
-    assert process.stdout is not None
-    pump = threading.Thread(target=_pump_logs, args=(process.stdout, log), daemon=True)
-    pump.start()
-    channel = _Channel(channel_read)
-    try:
-        _send_request(process, function, event, request_id)
-        result = _await_outcome(process, channel, function, request_id, log)
-    finally:
-        _finish(process, pump)
-        channel.close()
-    log(f"END RequestId: {request_id}")
-    log(
-        f"REPORT RequestId: {request_id}\tDuration: {result.duration_ms:.2f} ms\t"
-        f"Billed Duration: {math.ceil(result.duration_ms)} ms\t"
-        f"Memory Size: {function.memory} MB\tInit Duration: {result.init_duration_ms:.2f} ms"
-    )
-    return result
+        self._pump.start()
+        self._channel = _Channel(channel_read)
+
+    def invoke(self, event: Any, request_id: str | None = None) -> InvocationResult:
+        """One invocation; the caller must not invoke an environment that is not alive."""
+        if not self.alive:
+            raise LambdaRuntimeError(f"{self.function.logical_id}: this environment was discarded")
+        request_id = request_id or str(uuid.uuid4())
+        first = self.invocations == 0
+        self.invocations += 1
+        log = self._log
+        log(f"START RequestId: {request_id} Version: $LATEST")
+        self._drained.clear()
+        _send_request(self._process, self.function, event, request_id, self._marker)
+        result = self._await_outcome(request_id, first=first)
+        if self._still_alive():
+            self._drained.wait(_EXIT_GRACE_SECONDS)
+        else:
+            self.close()  # a discarded environment's last lines come before END
+        log(f"END RequestId: {request_id}")
+        init = f"\tInit Duration: {result.init_duration_ms:.2f} ms" if first else ""
+        log(
+            f"REPORT RequestId: {request_id}\tDuration: {result.duration_ms:.2f} ms\t"
+            f"Billed Duration: {math.ceil(result.duration_ms)} ms\t"
+            f"Memory Size: {self.function.memory} MB{init}"
+        )
+        return result
+
+    def _still_alive(self) -> bool:
+        # A method, not `self.alive` inline: the outcome may have discarded the
+        # environment, which a type checker narrowing the attribute cannot see.
+        return self.alive
+
+    def _pump_logs(self, stream: IO[bytes]) -> None:
+        marker = self._marker.encode("ascii")
+        with stream:
+            for raw in stream:
+                if raw.rstrip(b"\r\n") == marker:
+                    self._drained.set()
+                    continue
+                self._log(raw.decode("utf-8", "replace").rstrip("\r\n"))
+
+    def close(self) -> None:
+        """End the process (its stdin closes: it exits after the invocation under way)."""
+        self.alive = False
+        process = self._process
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        _finish(process, self._pump)
+        with contextlib.suppress(OSError):
+            self._channel.close()
+
+    def _discard(self) -> None:
+        self.alive = False
+        _kill(self._process)
+
+    def _await_outcome(self, request_id: str, *, first: bool) -> InvocationResult:
+        function, channel, log = self.function, self._channel, self._log
+        init_ms = 0.0
+
+        def outcome(payload: Any, error_type: str | None, run_ms: float) -> InvocationResult:
+            return InvocationResult(request_id, payload, error_type, init_ms, run_ms)
+
+        if first:
+            try:
+                message = channel.receive(self._started + INIT_TIMEOUT_SECONDS)
+            except TimeoutError:
+                self._discard()
+                log(
+                    f"Function '{function.logical_id}' did not initialize "
+                    f"within {INIT_TIMEOUT_SECONDS} seconds"
+                )
+                init_ms = INIT_TIMEOUT_SECONDS * 1000
+                error = _timeout_error(request_id, "Init phase", INIT_TIMEOUT_SECONDS)
+                return outcome(error, TIMEOUT_ERROR_TYPE, 0.0)
+            init_ms = (time.monotonic() - self._started) * 1000
+            if message is None:
+                self.alive = False
+                return outcome(*_exit_error(self._process, request_id), 0.0)
+            if message.get("type") != "initialized":
+                # A failed init ends the process; Lambda starts a new environment next time.
+                self.alive = False
+                return outcome(message["payload"], message["payload"]["errorType"], 0.0)
+
+        invoked = time.monotonic()
+        try:
+            message = channel.receive(invoked + function.timeout)
+        except TimeoutError:
+            self._discard()
+            # sam local's wording, so the line looks familiar.
+            log(f"Function '{function.logical_id}' timed out after {function.timeout} seconds")
+            error = _timeout_error(request_id, "Task", function.timeout)
+            return outcome(error, TIMEOUT_ERROR_TYPE, function.timeout * 1000.0)
+        run_ms = (time.monotonic() - invoked) * 1000
+        if message is None:
+            self.alive = False
+            return outcome(*_exit_error(self._process, request_id), run_ms)
+        # Measured inside the sandbox: the handler's own time, without the pipe's latency.
+        run_ms = float(message.get("duration_ms", run_ms))
+        if message.get("type") == "result":
+            return outcome(message.get("payload"), None, run_ms)
+        return outcome(message["payload"], message["payload"]["errorType"], run_ms)
 
 
 class _Channel:
@@ -259,7 +377,11 @@ class _Channel:
 
 
 def _send_request(
-    process: subprocess.Popen[bytes], function: FunctionSpec, event: Any, request_id: str
+    process: subprocess.Popen[bytes],
+    function: FunctionSpec,
+    event: Any,
+    request_id: str,
+    marker: str,
 ) -> None:
     request = {
         "handler": function.handler,
@@ -267,62 +389,14 @@ def _send_request(
         "request_id": request_id,
         "invoked_function_arn": function.arn,
         "timeout_ms": function.timeout * 1000,
+        "log_marker": marker,
     }
     assert process.stdin is not None
-    # A process that died before reading is reported by _await_outcome.
-    with contextlib.suppress(BrokenPipeError):
-        process.stdin.write(json.dumps(request).encode("utf-8"))
-    with contextlib.suppress(BrokenPipeError):
-        process.stdin.close()
-
-
-def _await_outcome(
-    process: subprocess.Popen[bytes],
-    channel: _Channel,
-    function: FunctionSpec,
-    request_id: str,
-    log: LogSink,
-) -> InvocationResult:
-    started = time.monotonic()
-
-    def outcome(
-        payload: Any, error_type: str | None, init_ms: float, run_ms: float
-    ) -> InvocationResult:
-        return InvocationResult(request_id, payload, error_type, init_ms, run_ms)
-
-    try:
-        message = channel.receive(started + INIT_TIMEOUT_SECONDS)
-    except TimeoutError:
-        _kill(process)
-        log(
-            f"Function '{function.logical_id}' did not initialize "
-            f"within {INIT_TIMEOUT_SECONDS} seconds"
-        )
-        error = _timeout_error(request_id, "Init phase", INIT_TIMEOUT_SECONDS)
-        return outcome(error, TIMEOUT_ERROR_TYPE, INIT_TIMEOUT_SECONDS * 1000, 0.0)
-    init_ms = (time.monotonic() - started) * 1000
-    if message is None:
-        return outcome(*_exit_error(process, request_id), init_ms, 0.0)
-    if message.get("type") != "initialized":
-        return outcome(message["payload"], message["payload"]["errorType"], init_ms, 0.0)
-
-    invoked = time.monotonic()
-    try:
-        message = channel.receive(invoked + function.timeout)
-    except TimeoutError:
-        _kill(process)
-        # sam local's wording, so the line looks familiar.
-        log(f"Function '{function.logical_id}' timed out after {function.timeout} seconds")
-        error = _timeout_error(request_id, "Task", function.timeout)
-        return outcome(error, TIMEOUT_ERROR_TYPE, init_ms, function.timeout * 1000.0)
-    run_ms = (time.monotonic() - invoked) * 1000
-    if message is None:
-        return outcome(*_exit_error(process, request_id), init_ms, run_ms)
-    # Measured inside the sandbox: the handler's own time, without the pipe's latency.
-    run_ms = float(message.get("duration_ms", run_ms))
-    if message.get("type") == "result":
-        return outcome(message.get("payload"), None, init_ms, run_ms)
-    return outcome(message["payload"], message["payload"]["errorType"], init_ms, run_ms)
+    # One line per invocation. A process that died before reading is reported by the
+    # outcome (its channel closes).
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        process.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+        process.stdin.flush()
 
 
 def _timeout_error(request_id: str, phase: str, seconds: int) -> dict[str, str]:
@@ -368,9 +442,3 @@ def _finish(process: subprocess.Popen[bytes], pump: threading.Thread) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
         pump.join(timeout=_EXIT_GRACE_SECONDS)
-
-
-def _pump_logs(stream: IO[bytes], log: LogSink) -> None:
-    with stream:
-        for raw in stream:
-            log(raw.decode("utf-8", "replace").rstrip("\r\n"))

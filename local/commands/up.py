@@ -13,6 +13,7 @@ from typing import Any
 from local import defaults
 from local.commands import CommandError
 from local.commands.simulator import _port
+from local.environment_pool import idle_seconds_setting
 from local.runner import RunningStack, StackPorts, start_local_stack
 from local.runner.public_url import public_url
 from local.runner.real_superoffice import RealSuperOffice
@@ -83,6 +84,12 @@ def add_parser(subcommands: Any) -> None:
         help="JSON file with your app's client_id, client_secret and private_key (and "
         "optionally signing_certificate, PEM) for --superoffice (keep it out of git)",
     )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="start a new execution environment for every invocation (default: keep them "
+        "warm and reuse them, as Lambda does; also $LOCAL_LAMBDA_COLD=1)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -99,6 +106,10 @@ def run(arguments: argparse.Namespace) -> int:
     )
     state_dir = (arguments.state_dir or defaults.local_state_dir()).resolve()
     superoffice = _real_superoffice(arguments)
+    try:
+        idle_seconds_setting()  # named here, not as a traceback from inside the stack
+    except ValueError as error:
+        raise CommandError(str(error), exit_code=2) from None
     public = _public_url(arguments)
     # `kill` stops it as cleanly as Ctrl-C, including while it is still starting.
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -110,6 +121,7 @@ def run(arguments: argparse.Namespace) -> int:
             superoffice=superoffice,
             simulator_contract=arguments.simulator_contract,
             public_url=public,
+            warm=False if arguments.cold else None,
         )
     except PortInUseError as error:
         raise CommandError(str(error), exit_code=2) from None

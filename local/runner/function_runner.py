@@ -1,8 +1,10 @@
-"""Invoke the template's functions, each call in a fresh process (edits show at once).
+"""Invoke the template's functions in execution environments kept warm between calls.
 
-Every process gets the environment the template gives the function plus the local AWS
-endpoints, fake credentials and region (`environment`); nothing else of the runner's
-shell leaks in. Log lines come out prefixed with the function's logical id.
+Every environment's process gets the environment the template gives the function plus
+the local AWS endpoints, fake credentials and region (`environment`); nothing else of the
+runner's shell leaks in. Log lines come out prefixed with the function's logical id.
+Environments are reused as Lambda reuses them and recycled when the code changes
+(`local.environment_pool`); `warm=False` starts a new one for every invocation.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from local.lambda_runtime import InvocationResult, invoke_function
+from local.environment_pool import DEFAULT_IDLE_SECONDS, EnvironmentPool, WarmFunctions
+from local.lambda_runtime import (
+    ExecutionEnvironment,
+    InvocationResult,
+    function_process_environment,
+)
 from local.template import FunctionSpec
 
 Log = Callable[[str], None]
@@ -43,23 +50,41 @@ def aws_environment(
 
 class FunctionRunner:
     def __init__(
-        self, functions: Mapping[str, FunctionSpec], *, environment: Mapping[str, str], log: Log
+        self,
+        functions: Mapping[str, FunctionSpec],
+        *,
+        environment: Mapping[str, str],
+        log: Log,
+        warm: bool = True,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
     ) -> None:
         self.functions = dict(functions)
         self._environment = dict(environment)
         self._parent = {name: os.environ[name] for name in _PASSED_THROUGH if name in os.environ}
         self._log = log
+        self.warm = warm
+        self._environments = WarmFunctions(self._start, warm=warm, idle_seconds=idle_seconds)
 
     def invoke(self, logical_id: str, event: Any) -> InvocationResult:
-        function = self.functions[logical_id]
+        return self._environments.invoke(self.functions[logical_id], event)
+
+    def pool(self, logical_id: str) -> EnvironmentPool:
+        """The function's environments (tests look at how many were started)."""
+        return self._environments.pool(self.functions[logical_id])
+
+    def close(self) -> None:
+        """End every idle environment; busy ones end when their invocation does."""
+        self._environments.close()
+
+    def _start(self, function: FunctionSpec) -> ExecutionEnvironment:
+        logical_id = function.logical_id
 
         def log(line: str) -> None:
             self._log(f"[{logical_id}] {line}")
 
-        return invoke_function(
+        variables = function_process_environment(
             function,
-            event,
             overrides=self._environment,
             parent_environ={**self._parent, **self._environment},
-            log=log,
         )
+        return ExecutionEnvironment(function, variables, log)

@@ -26,6 +26,7 @@ from typing import Any
 
 from local import defaults
 from local.app_credentials import load_or_create_app_credentials
+from local.environment_pool import cold_requested, idle_seconds_setting
 from local.lambda_runtime import FAKE_CREDENTIALS, InvocationResult
 from local.naming import LocalNames
 from local.runner.authorizers import authorizers_from_template
@@ -234,6 +235,7 @@ def start_local_stack(
     superoffice: RealSuperOffice | None = None,
     simulator_contract: str | None = None,
     public_url: str | None = None,
+    warm: bool | None = None,
 ) -> RunningStack:
     """Start the stack and return once every part answers.
 
@@ -249,6 +251,8 @@ def start_local_stack(
       with that app's credentials instead of the simulator (which still runs, unused).
     - `public_url`: the app's base URL when a tunnel makes the stack public (validated
       by `local.runner.public_url`); the stack still listens on `host` only.
+    - `warm`: keep execution environments and reuse them (Lambda's behaviour), or start
+      one per invocation; default: warm unless `$LOCAL_LAMBDA_COLD` says cold.
     - `simulator_contract`: how the simulator holds requests to SuperOffice's published
       contract (`off`, `report`, `enforce`; default `$LOCAL_SIMULATOR_CONTRACT` or `report`).
     """
@@ -303,6 +307,8 @@ def start_local_stack(
                 dynamodb=dynamodb.endpoint, moto=moto.endpoint, region=names.region
             ),
             log=log,
+            warm=not cold_requested() if warm is None else warm,
+            idle_seconds=idle_seconds_setting(),
         )
         stack = RunningStack(
             state_dir=state_dir,
@@ -317,7 +323,7 @@ def start_local_stack(
             public_url=public_url,
             superoffice=superoffice,
         )
-        stack._stop_actions.extend([moto.stop, dynamodb.stop, simulator.stop])
+        stack._stop_actions.extend([moto.stop, dynamodb.stop, simulator.stop, runner.close])
 
         def invoke_ok(function_id: str, event: Any) -> tuple[bool, Any]:
             outcome = runner.invoke(function_id, event)

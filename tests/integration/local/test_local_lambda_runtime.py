@@ -13,6 +13,7 @@ from local.lambda_runtime import (
     invoke_function,
 )
 from local.template import FunctionSpec
+from tests.integration.local.function_specs import one_file_function
 
 pytestmark = pytest.mark.integration
 
@@ -36,26 +37,8 @@ def exits(event, context):
 
 
 def spec(tmp_path: Path, handler: str, **changes: object) -> FunctionSpec:
-    code = tmp_path / "code"
-    code.mkdir(exist_ok=True)
-    (code / "app.py").write_text(CODE)
-    values: dict[str, object] = {
-        "logical_id": "Fn",
-        "function_name": "superoffice-app-local-Fn",
-        "arn": "arn:aws:lambda:eu-west-1:123456789012:function:superoffice-app-local-Fn",
-        "code_uri": code,
-        "handler": handler,
-        "runtime": "python3.13",
-        "timeout": 3,
-        "memory": 128,
-        "architectures": ("arm64",),
-        "environment": MappingProxyType({"SETTING": "from-template"}),
-        "layers": (),
-        "external_layers": (),
-        "events": MappingProxyType({}),
-        **changes,
-    }
-    return FunctionSpec(**values)  # type: ignore[arg-type]
+    changes.setdefault("environment", MappingProxyType({"SETTING": "from-template"}))
+    return one_file_function(tmp_path, CODE, handler, **changes)
 
 
 def test_result_logs_and_timings(tmp_path: Path) -> None:

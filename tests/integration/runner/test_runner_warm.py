@@ -1,0 +1,84 @@
+"""The stack keeps execution environments warm, as Lambda does: reused, never shared.
+
+Two tenants' administrators take turns through the same environments: each sees only
+its own tenant, and the module-level caches (the authorizer's session keys) are read
+once for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from local.runner import RunningStack, StackPorts, start_local_stack
+from tests.integration.runner.runner_browser import RunnerBrowser, install
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Warm:
+    stack: RunningStack
+    logs: list[str]
+    browsers: dict[str, RunnerBrowser]
+
+
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warm]:
+    logs: list[str] = []
+    browsers = {ctx: RunnerBrowser() for ctx in ("Cust10001", "Cust10002")}
+    with start_local_stack(
+        ports=StackPorts.free(),
+        state_dir=tmp_path_factory.mktemp("warm-state"),
+        persistent=False,
+        event_sources=False,
+        write_stack_json=False,
+        log=logs.append,
+        warm=True,
+    ) as stack:
+        for ctx, browser in browsers.items():
+            done = install(browser, stack.app_url, ctx=ctx)
+            assert done.status_code == 303, done.text
+        yield Warm(stack, logs, browsers)
+    for browser in browsers.values():
+        browser.close()
+
+
+def management(warm: Warm, browser_of: str, ctx: str) -> httpx.Response:
+    return warm.browsers[browser_of].get(f"{warm.stack.app_url}/tenants/{ctx}?format=json")
+
+
+def test_two_tenants_through_one_environment_each_see_only_their_own(warm: Warm) -> None:
+    companies = {}
+    for ctx in ("Cust10001", "Cust10002", "Cust10001", "Cust10002"):
+        answer = management(warm, ctx, ctx)
+        assert answer.status_code == 200, answer.text
+        view = answer.json()
+        assert view["ctx"] == ctx
+        companies.setdefault(ctx, set()).add(view["company_name"])
+    assert companies == {
+        "Cust10001": {"Nordlys Consulting AS"},
+        "Cust10002": {"Fjellvik Trading AB"},
+    }
+    # Right after the other tenant's request in the same environment: still refused.
+    assert management(warm, "Cust10001", "Cust10002").status_code == 403
+    assert management(warm, "Cust10002", "Cust10001").status_code == 403
+    runner = warm.stack.runner
+    assert runner.pool("RedirectCallbackFunction").started == 1
+    assert runner.pool("TokenValidationFunction").started == 1
+
+
+def test_the_authorizer_reads_the_session_keys_once_for_every_request(warm: Warm) -> None:
+    for _ in range(3):
+        assert management(warm, "Cust10001", "Cust10001").status_code == 200
+    fetches = [line for line in warm.logs if line.startswith("GET /.well-known/jwks.json ")]
+    assert len(fetches) == 1
+
+
+def test_the_log_reports_init_duration_only_when_an_environment_starts(warm: Warm) -> None:
+    reports = [line for line in warm.logs if line.startswith("[RedirectCallbackFunction] REPORT ")]
+    assert len(reports) > 2
+    assert sum("Init Duration" in line for line in reports) == 1
