@@ -8,7 +8,10 @@ Where AWS is, in this order: endpoints the shell already sets (`AWS_ENDPOINT_URL
 used as they are; else the stack `python -m local up` runs (found through
 `<state dir>/stack.json`, same template), with its tables, keys, secrets and simulator;
 else an embedded stack (DynamoDB Local in memory, moto, the simulator) is started,
-provisioned, used for this one invocation and stopped.
+provisioned, used for this one invocation and stopped. Its simulator listens where
+`python -m local token` says tokens come from (`$SUPEROFFICE_LOCAL_BASE_URL`, else
+127.0.0.1:3001), so a token printed before is of this simulator's issuer; only if that
+port is taken does it listen elsewhere, and says so.
 """
 
 from __future__ import annotations
@@ -20,15 +23,22 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from local import defaults
 from local.cfn_yaml import TemplateSyntaxError, read_template
 from local.commands import CommandError
 from local.lambda_runtime import InvocationResult, LambdaRuntimeError, invoke_function
 from local.naming import LocalNames
-from local.runner import StackInfo, StackPorts, find_running_stack, start_local_stack
+from local.runner import (
+    RunningStack,
+    StackInfo,
+    StackPorts,
+    find_running_stack,
+    start_local_stack,
+)
 from local.runner.function_runner import aws_environment
-from local.services import ServiceError
+from local.services import PortInUseError, ServiceError
 from local.superid_keys import load_or_create_signing_key
 from local.template import FunctionSpec, Template, TemplateError, UnknownFunctionError
 
@@ -163,9 +173,9 @@ def _invoke_on_embedded_stack(
     event: Any,
     env_vars: Mapping[str, Any],
 ) -> InvocationResult:
-    try:
-        stack = start_local_stack(
-            ports=StackPorts.free(),
+    def start(ports: StackPorts) -> RunningStack:
+        return start_local_stack(
+            ports=ports,
             state_dir=state_dir,
             template_path=arguments.template,
             persistent=False,
@@ -174,6 +184,20 @@ def _invoke_on_embedded_stack(
             write_stack_json=False,
             log=_quiet_stderr,
         )
+
+    issuer_port = _token_issuer_port()
+    try:
+        try:
+            stack = start(StackPorts(app=0, simulator=issuer_port or 0, dynamodb=0, moto=0))
+        except PortInUseError:
+            stack = start(StackPorts.free())
+            print(
+                f"invoke: port {issuer_port} is taken, so the embedded simulator listens at "
+                f"{stack.simulator_url}: a token needs `python -m local token --base-url "
+                f"{stack.simulator_url}`",
+                file=sys.stderr,
+                flush=True,
+            )
     except (ServiceError, TemplateError) as error:
         raise CommandError(f"the embedded local stack could not start: {error}", 1) from None
     with stack:
@@ -192,6 +216,17 @@ def _invoke_on_embedded_stack(
             dynamodb=stack.dynamodb_endpoint, moto=stack.moto_endpoint, region=template.names.region
         )
         return _invoke(function, event, {**environment, **_variable_overrides(env_vars, function)})
+
+
+def _token_issuer_port() -> int | None:
+    """The port of the simulator `python -m local token` signs for, if it is on loopback."""
+    address = urlsplit(defaults.simulator_base_url())
+    if address.hostname not in {defaults.LOCAL_HOST, "localhost"}:
+        return None
+    try:
+        return address.port or None
+    except ValueError:  # a port that is not a number: the stack picks one
+        return None
 
 
 def _quiet_stderr(line: str) -> None:
