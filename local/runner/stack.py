@@ -260,9 +260,16 @@ def start_local_stack(
     state_dir = (state_dir or defaults.local_state_dir()).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     log = log or _stderr_log()
+    began = time.monotonic()
+
+    def step(what: str) -> None:
+        # A first start takes seconds (a JVM, moto): say what is under way.
+        log(f"local: {what} ...")
+
     cleanup = contextlib.ExitStack()
     with cleanup:
         server = _bind_app(host, ports.app, log) if serve_http else None
+        step("starting the SuperOffice simulator")
         if server is not None:
             cleanup.callback(server.server_close)
         app_url = f"http://{host}:{server.port}" if server else defaults.APP_BASE_URL
@@ -273,6 +280,7 @@ def start_local_stack(
             # name it: this stack's, not the default port's (another stack, or nothing).
             state = simulator.state
             state.notifications.set_url(state.default_client_id(), app_url + NOTIFICATION_PATH)
+        step("starting DynamoDB Local and moto (KMS, Secrets Manager, SQS, EventBridge)")
         dynamodb, moto = _start_emulators(
             host, ports, state_dir, persistent=persistent, log=log, cleanup=cleanup
         )
@@ -286,6 +294,7 @@ def start_local_stack(
             public_url=public_url,
         )
         draft = load_template(template_path, parameters=parameters, names=names)
+        step("creating the template's tables, keys, queues, secrets and event bus")
         clients = _clients(dynamodb.endpoint, moto.endpoint, names.region)
         physical_ids = provision(
             draft,
@@ -410,6 +419,7 @@ def start_local_stack(
             pid = os.getpid()
             stack._stop_actions.append(lambda: remove_stack_file(state_dir, pid))
         cleanup.pop_all()  # from here on, the stack owns everything
+        log(f"local: the stack is up in {time.monotonic() - began:.1f} s")
         return stack
     raise AssertionError("unreachable")  # the `with` block returns or raises
 
