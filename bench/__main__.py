@@ -1,7 +1,9 @@
 """Run every benchmark and record the results (`make bench`, `make bench QUICK=1`).
 
-`python -m bench [--quick] [--rounds N] [--only token|contract|sync|dispatcher ...]`: the token
-validation and simulator contract benchmarks first (CPU only), then DynamoDB Local, moto and
+`python -m bench [--quick] [--rounds N] [--only token|contract|coldstart|latency|sync|dispatcher
+...]`: the token validation and simulator contract benchmarks first (CPU only), every
+function's cold start against its floor, local request latency through the runner (warm,
+cold, in-process; it starts its own stacks), then DynamoDB Local, moto and
 the SuperOffice simulator are started once for the sync and dispatcher benchmarks and stopped
 at the end. `--quick`
 (or BENCH_QUICK=1) runs the sync and dispatcher benchmarks at a quarter of their size or
@@ -17,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import simulator_contract, token_validation
+from bench import cold_start, local_latency, simulator_contract, token_validation
 
-BENCHMARKS = ("token", "contract", "sync", "dispatcher")
+BENCHMARKS = ("token", "contract", "coldstart", "latency", "sync", "dispatcher")
 FULL = {"contacts": 20_000, "tenants": 10_000}
 QUICK = {"contacts": 5_000, "tenants": 2_000}
 
@@ -56,6 +58,10 @@ def main(argv: list[str] | None = None) -> None:
         token_validation.main()
     if "contract" in chosen:
         simulator_contract.main(quick=arguments.quick)
+    if "coldstart" in chosen:
+        cold_start.main(runs=5 if arguments.quick else cold_start.RUNS)
+    if "latency" in chosen:
+        local_latency.main(quick=arguments.quick)
     if "sync" in chosen or "dispatcher" in chosen:
         _with_services(chosen, sizes, max(1, arguments.rounds))
     print(f"bench: done in {time.monotonic() - started:.0f} s", file=sys.stderr)

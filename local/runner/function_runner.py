@@ -76,15 +76,18 @@ class FunctionRunner:
         """End every idle environment; busy ones end when their invocation does."""
         self._environments.close()
 
+    def variables(self, logical_id: str) -> dict[str, str]:
+        """The whole environment the function's processes get (the bench reuses it)."""
+        return function_process_environment(
+            self.functions[logical_id],
+            overrides=self._environment,
+            parent_environ={**self._parent, **self._environment},
+        )
+
     def _start(self, function: FunctionSpec) -> ExecutionEnvironment:
         logical_id = function.logical_id
 
         def log(line: str) -> None:
             self._log(f"[{logical_id}] {line}")
 
-        variables = function_process_environment(
-            function,
-            overrides=self._environment,
-            parent_environ={**self._parent, **self._environment},
-        )
-        return ExecutionEnvironment(function, variables, log)
+        return ExecutionEnvironment(function, self.variables(logical_id), log)
