@@ -85,7 +85,7 @@ def _module_of(function: FunctionSpec) -> str:
     return function.handler.rpartition(".")[0].replace("/", ".")
 
 
-def _environment(function: FunctionSpec | None) -> tuple[dict[str, str], Path]:
+def function_environment(function: FunctionSpec | None) -> tuple[dict[str, str], Path]:
     if function is None:
         environment = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": ""}
         return environment, REPO
@@ -98,7 +98,7 @@ def _environment(function: FunctionSpec | None) -> tuple[dict[str, str], Path]:
 
 
 def _run_once(imports: str, function: FunctionSpec | None, *, importtime: bool) -> str:
-    environment, folder = _environment(function)
+    environment, folder = function_environment(function)
     flags = ["-X", "importtime"] if importtime else []
     done = subprocess.run(
         [sys.executable, "-P", *flags, "-c", TIMER.format(imports=imports)],

@@ -47,7 +47,9 @@ class SyncQueue:
     def __init__(self, sqs: Any, queue_url: str, *, rng: random.Random | None = None) -> None:
         self._sqs = sqs
         self._url = queue_url
-        self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
+        # SystemRandom: a generator seeded at init would be the same in every environment
+        # SnapStart restores from one snapshot, and the jitter would spread nothing.
+        self._rng = rng or random.SystemRandom()
         self.counts = SendCounts()
 
     def send(self, message: Mapping[str, Any], delay_seconds: float = 0) -> None:

@@ -98,7 +98,7 @@ def with_retries(
     rng: random.Random | None = None,
 ) -> T:
     """``call()``, retried on ``SuperOfficeUnavailable`` while attempts and budget last."""
-    generator = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
+    generator = rng or random.SystemRandom()  # unseeded: also right after a SnapStart restore
     attempt = 0
     while True:
         if budget.exhausted():
