@@ -7,13 +7,19 @@ once for all of them.
 
 from __future__ import annotations
 
+import base64
+import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import boto3
 import httpx
 import pytest
 
+from local import defaults
 from local.runner import RunningStack, StackPorts, start_local_stack
+from local.runner.session_keys import new_session_key_ring_json
 from tests.integration.runner.runner_browser import RunnerBrowser, install
 
 pytestmark = pytest.mark.integration
@@ -47,6 +53,10 @@ def warm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warm]:
         browser.close()
 
 
+def jwks_fetches(warm: Warm) -> list[str]:
+    return [line for line in warm.logs if line.startswith("GET /.well-known/jwks.json ")]
+
+
 def management(warm: Warm, browser_of: str, ctx: str) -> httpx.Response:
     return warm.browsers[browser_of].get(f"{warm.stack.app_url}/tenants/{ctx}?format=json")
 
@@ -74,11 +84,51 @@ def test_two_tenants_through_one_environment_each_see_only_their_own(warm: Warm)
 def test_the_authorizer_reads_the_session_keys_once_for_every_request(warm: Warm) -> None:
     for _ in range(3):
         assert management(warm, "Cust10001", "Cust10001").status_code == 200
-    fetches = [line for line in warm.logs if line.startswith("GET /.well-known/jwks.json ")]
-    assert len(fetches) == 1
+    assert len(jwks_fetches(warm)) == 1
 
 
 def test_the_log_reports_init_duration_only_when_an_environment_starts(warm: Warm) -> None:
     reports = [line for line in warm.logs if line.startswith("[RedirectCallbackFunction] REPORT ")]
     assert len(reports) > 2
     assert sum("Init Duration" in line for line in reports) == 1
+
+
+# The authorizer asks the JWKS route again for an unknown key at most once per cooldown.
+KEY_REFRESH_COOLDOWN_SECONDS = 30
+
+
+def test_a_rotated_session_key_is_fetched_by_the_warm_authorizer(warm: Warm) -> None:
+    assert management(warm, "Cust10001", "Cust10001").status_code == 200
+    first_fetch = time.monotonic()  # at most: the fetch happened on an earlier request
+    stack = warm.stack
+    secrets = boto3.client(
+        "secretsmanager",
+        endpoint_url=stack.moto_endpoint,
+        region_name=stack.template.names.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    name = defaults.template_parameters(signing_certificate="")["SessionKeySecretName"]
+    current = json.loads(secrets.get_secret_value(SecretId=name)["SecretString"])
+    rotated = json.loads(new_session_key_ring_json())
+    # The new key signs from now on; the old one still verifies the sessions issued.
+    ring = {"keys": rotated["keys"] + current["keys"]}
+    secrets.put_secret_value(SecretId=name, SecretString=json.dumps(ring))
+    # A new environment of the callback function reads the rotated ring (a warm one
+    # would after its secrets cache expires); the authorizer's stays warm.
+    stack.runner.pool("RedirectCallbackFunction").close()
+    browser = warm.browsers["Cust10001"]
+    done = install(browser, stack.app_url, ctx="Cust10001")
+    assert done.status_code == 303, done.text
+    session = browser.cookies_for(stack.app_url)["__Host-so_session"]
+    header = json.loads(_b64(session.split(".")[0]))
+    assert header["kid"] == rotated["keys"][0]["kid"]
+    time.sleep(max(0.0, first_fetch + KEY_REFRESH_COOLDOWN_SECONDS + 1 - time.monotonic()))
+    fetched_before = len(jwks_fetches(warm))
+    assert management(warm, "Cust10001", "Cust10001").status_code == 200
+    assert len(jwks_fetches(warm)) == fetched_before + 1
+    assert stack.runner.pool("TokenValidationFunction").started == 1
+
+
+def _b64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
