@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import httpx
@@ -20,6 +22,7 @@ import pytest
 from local import defaults
 from local.runner import RunningStack, StackPorts, start_local_stack
 from local.runner.session_keys import new_session_key_ring_json
+from local.runner.sqs_event_source import sqs_record
 from tests.integration.runner.runner_browser import RunnerBrowser, install
 
 pytestmark = pytest.mark.integration
@@ -132,3 +135,45 @@ def test_a_rotated_session_key_is_fetched_by_the_warm_authorizer(warm: Warm) -> 
 
 def _b64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+WORKER = "SyncWorkerFunction"
+
+
+def sync_now(warm: Warm, ctx: str) -> dict[str, Any]:
+    """One SQS delivery of a sync message to the worker, as its event source makes it."""
+    names = warm.stack.template.names
+    record = sqs_record(
+        {
+            "MessageId": str(uuid.uuid4()),
+            "ReceiptHandle": "local",
+            "Body": json.dumps({"kind": "sync", "ctx": ctx, "reason": "manual"}),
+            "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0"},
+        },
+        queue_arn=f"arn:aws:sqs:{names.region}:123456789012:sync",
+        region=names.region,
+    )
+    outcome = warm.stack.invoke(WORKER, {"Records": [record]})
+    assert outcome.ok, outcome.payload
+    payload: dict[str, Any] = outcome.payload
+    return payload
+
+
+def active_tickets(warm: Warm, ctx: str) -> int:
+    answer = httpx.get(f"{warm.stack.simulator_url}/_control/tenants/{ctx}", timeout=10)
+    count: int = answer.json()["apps"][0]["activeTickets"]
+    return count
+
+
+def test_the_warm_worker_reuses_the_ticket_and_renews_it_once_refused(warm: Warm) -> None:
+    exchanged = active_tickets(warm, "Cust10002")  # the install's exchange
+    assert exchanged >= 1
+    for _ in range(2):
+        assert sync_now(warm, "Cust10002") == {"batchItemFailures": []}
+    assert active_tickets(warm, "Cust10002") == exchanged  # no new credentials row
+    # SuperOffice ends the tickets: the next request is refused, and one exchange follows.
+    httpx.delete(f"{warm.stack.simulator_url}/_control/tenants/Cust10002/tickets", timeout=10)
+    assert active_tickets(warm, "Cust10002") == 0
+    assert sync_now(warm, "Cust10002") == {"batchItemFailures": []}
+    assert active_tickets(warm, "Cust10002") == 1
+    assert warm.stack.runner.pool(WORKER).started == 1
