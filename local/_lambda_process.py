@@ -64,8 +64,59 @@ class _CurrentRequest:
         self.request_id = ""
 
 
+# LogRecord attributes that are not extra fields (AWS's runtime leaves these out too).
+_RECORD_ATTRIBUTES = frozenset(
+    {
+        "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module",
+        "exc_info", "exc_text", "stack_info", "lineno", "funcName", "created", "msecs",
+        "relativeCreated", "thread", "threadName", "processName", "process", "taskName",
+        "aws_request_id", "tenant_id",
+    }
+)  # fmt: skip
+
+
+class JsonLogFormatter(logging.Formatter):
+    """The line AWS's Python runtime writes with LoggingConfig's JSON format.
+
+    timestamp, level, message, logger and requestId, then the record's extra fields
+    (`logger.info("denied", extra={...})`); for an exception also errorType, errorMessage,
+    stackTrace and location. Keys whose value is None are left out, as AWS does.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = min(50, max(0, record.levelno)) // 10 * 10
+        line: dict[str, Any] = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": logging.getLevelName(level),
+            "message": record.getMessage(),
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", None),
+        }
+        if record.exc_info and record.exc_info[0] is not None:
+            line["errorType"] = record.exc_info[0].__name__
+            line["errorMessage"] = str(record.exc_info[1])
+            line["stackTrace"] = traceback.format_tb(record.exc_info[2])
+            line["location"] = f"{record.pathname}:{record.funcName}:{record.lineno}"
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRIBUTES and key not in line:
+                line[key] = value
+        return json.dumps(
+            {key: value for key, value in line.items() if value is not None}, ensure_ascii=False
+        )
+
+
+def _json_log_format() -> bool:
+    return os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+
+
 def _install_log_handler(current: _CurrentRequest) -> None:
-    """The root log handler AWS's runtime installs: level, time, request id, message."""
+    """The root log handler AWS's runtime installs, in the function's log format.
+
+    Text (the default): level, time, request id, message. JSON (LoggingConfig's LogFormat,
+    passed as AWS_LAMBDA_LOG_FORMAT): one JSON object a line, and the root logger's level
+    from AWS_LAMBDA_LOG_LEVEL (ApplicationLogLevel), as AWS's runtime sets them.
+    """
 
     class RequestIdFilter(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:
@@ -73,14 +124,22 @@ def _install_log_handler(current: _CurrentRequest) -> None:
             return True
 
     handler = logging.StreamHandler(sys.stdout)
-    formatter = logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
-        "%Y-%m-%dT%H:%M:%S",
-    )
-    formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
+    if _json_log_format():
+        handler.setFormatter(JsonLogFormatter())
+    else:
+        formatter = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
     handler.addFilter(RequestIdFilter())
-    logging.getLogger().addHandler(handler)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    level = "DEBUG" if level == "TRACE" else level
+    if level in logging.getLevelNamesMapping():
+        root.setLevel(level)
 
 
 def _send(channel: TextIO, message: dict[str, Any]) -> None:
@@ -94,6 +153,17 @@ def _stack_trace(tb: TracebackType | None) -> list[str]:
 
 def _log_error(error_type: str, message: str, stack_trace: list[str]) -> None:
     # The line AWS's runtime writes to the function's log for an unhandled error.
+    if _json_log_format():
+        line = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
+            "level": "ERROR",
+            "errorMessage": message,
+            "errorType": error_type,
+            "stackTrace": stack_trace,
+        }
+        sys.stderr.write(json.dumps(line) + "\n")
+        sys.stderr.flush()
+        return
     trace = "Traceback (most recent call last):\n" + "".join(stack_trace) if stack_trace else ""
     sys.stderr.write(f"[ERROR] {error_type}: {message}\n{trace}")
     sys.stderr.flush()

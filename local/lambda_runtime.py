@@ -144,7 +144,25 @@ def function_process_environment(
             "PYTHONPATH": os.pathsep.join(python_path),
         }
     )
+    environment.update(_log_settings(function))
     return environment
+
+
+def _log_settings(function: FunctionSpec) -> dict[str, str]:
+    """What Lambda sets for the function's LoggingConfig, read by its runtime's log handler.
+
+    With the JSON format the application log level defaults to INFO, as on AWS; the text
+    format has no level of its own (the root logger stays at Python's default).
+    """
+    settings: dict[str, str] = {}
+    if function.log_format is not None:
+        settings["AWS_LAMBDA_LOG_FORMAT"] = function.log_format
+    level = function.application_log_level
+    if level is None and (function.log_format or "").upper() == "JSON":
+        level = "INFO"
+    if level is not None:
+        settings["AWS_LAMBDA_LOG_LEVEL"] = level
+    return settings
 
 
 def check_runnable(function: FunctionSpec) -> None:

@@ -85,6 +85,10 @@ class FunctionSpec:
     events: Mapping[str, Any]
     # ReservedConcurrentExecutions: the runner polls a function's queues this many ways.
     reserved_concurrency: int | None = None
+    # LoggingConfig's LogFormat (JSON or Text) and ApplicationLogLevel, when the template
+    # sets them: Lambda's runtime formats the function's log records accordingly.
+    log_format: str | None = None
+    application_log_level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,7 @@ class Template:
         runtime = self._string(properties.get("Runtime"), f"{logical_id} Runtime")
         layers, external_layers = self._layers(logical_id, properties.get("Layers") or [])
         function_name = self.physical_name(logical_id)
+        log_format, application_log_level = self._logging_config(logical_id, properties)
         return FunctionSpec(
             logical_id=logical_id,
             function_name=function_name,
@@ -264,6 +269,8 @@ class Template:
                 if "ReservedConcurrentExecutions" in properties
                 else None
             ),
+            log_format=log_format,
+            application_log_level=application_log_level,
         )
 
     def physical_name(self, logical_id: str) -> str:
@@ -578,6 +585,25 @@ class Template:
                 raise TemplateError(f"{where}: the value must be a string, got {result!r}")
             resolved[str(name)] = _scalar_text(result)
         return resolved
+
+    def _logging_config(
+        self, logical_id: str, properties: Mapping[str, Any]
+    ) -> tuple[str | None, str | None]:
+        """LoggingConfig's LogFormat and ApplicationLogLevel, resolved (None when unset)."""
+        where = f"{logical_id} LoggingConfig"
+        config = _mapping(properties.get("LoggingConfig"), where)
+        return (
+            self._optional_text(config, "LogFormat", where),
+            self._optional_text(config, "ApplicationLogLevel", where),
+        )
+
+    def _optional_text(self, properties: Mapping[str, Any], name: str, where: str) -> str | None:
+        if name not in properties:
+            return None
+        value = self._resolve(properties[name], f"{where}.{name}", frozenset())
+        if value is NO_VALUE:
+            return None
+        return self._text(value, "", f"{where}.{name}")
 
     def _layers(self, logical_id: str, layers: Any) -> tuple[tuple[Path, ...], tuple[str, ...]]:
         if not isinstance(layers, list):

@@ -4,14 +4,18 @@ Thin by design: parse the event, ask the layer's `TokenAuthorizer`, shape the re
 It never raises (any failure is a deny), never logs a token and does not import boto3,
 so its cold start stays small. Configuration is read once at cold start and a bad setting
 fails the init with a message naming it.
+
+It logs with the standard `logging` module, not Powertools' Logger, whose import alone
+costs more than the rest of this cold start: the template gives this function Lambda's
+JSON log format (`LoggingConfig`), so the runtime writes each record as one JSON line
+with its `extra` fields, at the level `ApplicationLogLevel` sets on the root logger.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any
-
-from aws_lambda_powertools import Logger
 
 from superoffice_app.authorizer import (
     BadAuthorizerEvent,
@@ -25,7 +29,8 @@ from superoffice_app.wiring.authorizer import cold_start
 if TYPE_CHECKING:  # for the annotations only: nothing more to import at cold start
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-logger = Logger()
+# Named after the service, as Powertools' `service` key was: the JSON line's `logger`.
+logger = logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME") or "token-validation")
 AUTHORIZER: TokenAuthorizer = cold_start()
 
 
@@ -41,17 +46,19 @@ def lambda_handler(event: object, context: LambdaContext) -> dict[str, Any]:
     try:
         decision, route_key = _decide(event)
     except Exception as error:  # an authorizer denies; it never fails open or raises
-        _log_context(context)
         # The message of an unexpected error could echo request data, so only its type is logged.
-        logger.error("authorizer error, denying", extra={"error_type": type(error).__name__})
+        logger.error(
+            "authorizer error, denying",
+            extra={**_context_fields(context), "error_type": type(error).__name__},
+        )
         return {"isAuthorized": False}
     # Denials are the security events and are always logged; allowed requests are logged
     # at DEBUG only, because API Gateway's access log already records them and a log line
     # costs more than the decision itself (bench/results/token_validation.md).
-    if not decision.allowed or logger.log_level <= logging.DEBUG:
-        _log_context(context)
+    if not decision.allowed or logger.isEnabledFor(logging.DEBUG):
         identity = decision.identity
         details = {
+            **_context_fields(context),
             "route": route_key,
             "reason": decision.reason,
             "ctx": identity.ctx if identity else None,
@@ -64,13 +71,12 @@ def lambda_handler(event: object, context: LambdaContext) -> dict[str, Any]:
     return decision.response()
 
 
-def _log_context(context: LambdaContext) -> None:
-    """Lambda context keys on the log line, as `inject_lambda_context` would add them.
+def _context_fields(context: LambdaContext) -> dict[str, Any]:
+    """The Lambda context's keys on a log line, as Powertools' `inject_lambda_context` added.
 
-    Done only when a line is written: the decorator's per-call cost is paid for nothing
-    on the (unlogged) allowed path.
+    Built only when a line is written: the (unlogged) allowed path pays nothing for them.
     """
-    logger.append_keys(
-        function_name=getattr(context, "function_name", None),
-        function_request_id=getattr(context, "aws_request_id", None),
-    )
+    return {
+        "function_name": getattr(context, "function_name", None),
+        "function_request_id": getattr(context, "aws_request_id", None),
+    }

@@ -8,6 +8,10 @@ Rules (issue 2, section 4): a bearer token may be a SuperOffice id_token of this
 environment or an app session token; the session cookie carries only session tokens.
 On routes with a `{ctx}` path parameter the token's tenant must be that tenant; routes
 with an `uninstall` segment need an administrator. Anything else is denied.
+
+The value objects are `NamedTuple`s rather than frozen dataclasses: this module is on
+the authorizer's cold-start path, and importing `dataclasses` (which imports `inspect`)
+would cost about a third of that cold start's budget (issue 14).
 """
 
 from __future__ import annotations
@@ -18,8 +22,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from superoffice_app.cookies import CookieError, find_cookie
 from superoffice_app.tokens import (
@@ -41,8 +44,7 @@ class BadAuthorizerEvent(ValueError):
     """The event is not an HTTP API (payload 2.0) authorizer request we can judge."""
 
 
-@dataclass(frozen=True)
-class AuthRequest:
+class AuthRequest(NamedTuple):
     route_key: str
     raw_path: str
     path_parameters: Mapping[str, str]
@@ -56,16 +58,14 @@ class AuthRequest:
         return path
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     kind: TokenKind
     ctx: str
     associate_id: int | None
     administrator: bool
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     allowed: bool
     reason: str
     identity: Identity | None = None

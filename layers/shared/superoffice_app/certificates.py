@@ -5,23 +5,28 @@ and, pre-converted, in `data/published-keys.json`. Loading the JSON costs micros
 parsing certificates at every cold start would cost time for nothing. A unit test keeps
 the JSON equal to the certificates; after changing a certificate regenerate it with
 `python -m superoffice_app.certificates`.
+
+Every function reads this at cold start, the authorizer too, so it uses what is loaded
+anyway: `os.path` rather than `pathlib`, cryptography's SHA-1 rather than `hashlib` (whose
+OpenSSL load alone costs more than the rest of this module).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
+import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-DATA_DIR = Path(__file__).with_name("data")
-PUBLISHED_KEYS_FILE = DATA_DIR / "published-keys.json"
+from cryptography.hazmat.primitives import hashes
+
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+PUBLISHED_KEYS_FILE = os.path.join(DATA_DIR, "published-keys.json")
 CERTIFICATE_FILES = {
-    "sod": DATA_DIR / "sod-federated-login.crt",
-    "stage": DATA_DIR / "stage-federated-login.crt",
+    "sod": os.path.join(DATA_DIR, "sod-federated-login.crt"),
+    "stage": os.path.join(DATA_DIR, "stage-federated-login.crt"),
 }
 
 
@@ -52,7 +57,9 @@ def jwk_from_certificate_pem(pem: str | bytes) -> dict[str, Any]:
     except (ValueError, binascii.Error) as error:
         raise CertificateError("not a PEM-encoded X.509 certificate") from error
     n, e = _rsa_public_numbers(der)
-    thumbprint = hashlib.sha1(der, usedforsecurity=False).digest()
+    sha1 = hashes.Hash(hashes.SHA1())  # noqa: S303 - names the certificate (x5t), no security
+    sha1.update(der)
+    thumbprint = sha1.finalize()
     return {
         "kty": "RSA",
         "use": "sig",
@@ -126,7 +133,8 @@ def thumbprint_hex(jwk: dict[str, Any]) -> str:
 
 @cache
 def _published() -> dict[str, list[dict[str, Any]]]:
-    data: dict[str, list[dict[str, Any]]] = json.loads(PUBLISHED_KEYS_FILE.read_text("utf-8"))
+    with open(PUBLISHED_KEYS_FILE, encoding="utf-8") as file:
+        data: dict[str, list[dict[str, Any]]] = json.load(file)
     return data
 
 
@@ -138,11 +146,17 @@ def published_jwks(environment: str) -> dict[str, Any]:
 def generate_published_keys() -> dict[str, list[dict[str, Any]]]:
     """Recompute `published-keys.json` from the certificate files."""
     return {
-        name: [jwk_from_certificate_pem(path.read_bytes())]
+        name: [jwk_from_certificate_pem(_read_bytes(path))]
         for name, path in sorted(CERTIFICATE_FILES.items())
     }
 
 
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
 if __name__ == "__main__":
-    PUBLISHED_KEYS_FILE.write_text(json.dumps(generate_published_keys(), indent=2) + "\n", "utf-8")
+    with open(PUBLISHED_KEYS_FILE, "w", encoding="utf-8") as out:
+        out.write(json.dumps(generate_published_keys(), indent=2) + "\n")
     print(f"wrote {PUBLISHED_KEYS_FILE}")

@@ -11,8 +11,8 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from superoffice_app.environments import (
@@ -60,8 +60,10 @@ class ConfigError(RuntimeError):
     """The deployment's configuration is unusable; the message names the setting."""
 
 
-@dataclass(frozen=True)
-class AppConfig:
+class AppConfig(NamedTuple):
+    """The settings every function shares. A NamedTuple, not a frozen dataclass: the
+    authorizer reads it at cold start, where importing `dataclasses` costs too much."""
+
     environment: Environment
     client_id: str
     # The app's public base URL (no trailing slash): issuer of its session tokens and
@@ -135,8 +137,7 @@ def load_environment(env: Mapping[str, str]) -> Environment:
             raise ConfigError(f"{CERTIFICATE_SETTING}: {error}") from error
         known = {key.get("x5t") for key in environment.published_keys}
         if jwk["x5t"] not in known:
-            environment = replace(
-                environment,
+            environment = environment._replace(
                 published_keys=(*environment.published_keys, MappingProxyType(jwk)),
             )
     elif environment.requires_configured_certificate:

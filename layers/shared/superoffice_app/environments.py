@@ -5,16 +5,21 @@ SuperOffice simulator of the local stack: same paths, base URL from a setting. `
 is any other SuperOffice at a configured base URL (a new environment, a SuperOffice
 reached through a proxy, the simulator standing in for a foreign one): SuperOffice's
 documented paths on that base, its signing keys from its published JWKS.
+
+Every function reads its environment at cold start, the authorizer too, so this module
+imports little: `Environment` is a NamedTuple rather than a frozen dataclass (importing
+`dataclasses` costs the authorizer about a third of its cold-start budget), and the
+maintenance windows (datetime, dataclasses) are loaded when first asked for.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 from urllib.parse import quote, urlsplit
 
-from superoffice_app.maintenance import SUPEROFFICE_ONLINE_WINDOWS, MaintenanceWindow
+if TYPE_CHECKING:
+    from superoffice_app.maintenance import MaintenanceWindow
 
 # Paths on the login host (protocol section 2); the same in every environment.
 DISCOVERY_PATH = "/login/.well-known/openid-configuration"
@@ -27,9 +32,8 @@ STATE_API_PATH = "/api/state/{ctx}"
 SYSTEM_USER_ISSUER = "SuperOffice AS"
 
 
-@dataclass(frozen=True)
-class Environment:
-    """Everything that differs between SuperOffice environments."""
+class Environment(NamedTuple):
+    """Everything that differs between SuperOffice environments. Immutable."""
 
     name: str
     login_base: str
@@ -37,16 +41,32 @@ class Environment:
     # Public JWKs of the signing certificates SuperOffice publishes for this environment
     # (SOD and Stage ship in the layer; production's comes from configuration).
     published_keys: tuple[MappingProxyType[str, Any], ...] = ()
-    maintenance_windows: tuple[MaintenanceWindow, ...] = ()
+    # Whether SuperOffice Online's documented maintenance windows apply (`maintenance_windows`).
+    online_maintenance: bool = False
     # Production's certificate is not public: a deployment must supply it.
     requires_configured_certificate: bool = False
-    certificate_thumbprint: str | None = field(default=None)
+    certificate_thumbprint: str | None = None
     # Plain http from SuperOffice (its login host, the state API's `Api`) is accepted only
     # from a SuperOffice on this machine: the simulator, or a custom one on loopback.
     allows_http: bool = False
     # Whether this SuperOffice can call an app listening on this machine's loopback
     # interface (webhook test events and deliveries): only the local stack's simulator.
     reaches_loopback: bool = False
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        # The error a frozen dataclass raises, as this class was one; imported only here.
+        from dataclasses import FrozenInstanceError  # noqa: PLC0415
+
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    @property
+    def maintenance_windows(self) -> tuple[MaintenanceWindow, ...]:
+        """The windows in which SuperOffice may be unavailable (none the app knows of: ())."""
+        if not self.online_maintenance:
+            return ()
+        from superoffice_app.maintenance import SUPEROFFICE_ONLINE_WINDOWS  # noqa: PLC0415
+
+        return SUPEROFFICE_ONLINE_WINDOWS
 
     @property
     def discovery_url(self) -> str:
@@ -106,7 +126,7 @@ def known_environment(name: str, *, local_base_url: str | None = None) -> Enviro
             login_base=hosts[name],
             issuer=hosts[name],
             published_keys=_frozen_keys(published_jwks(name)),
-            maintenance_windows=SUPEROFFICE_ONLINE_WINDOWS,
+            online_maintenance=True,
             requires_configured_certificate=name == "production",
             certificate_thumbprint=thumbprints.get(name),
         )
@@ -139,7 +159,7 @@ def custom_environment(base_url: str) -> Environment:
         name="custom",
         login_base=base,
         issuer=base,
-        maintenance_windows=SUPEROFFICE_ONLINE_WINDOWS if online else (),
+        online_maintenance=online,
         allows_http=parts.scheme == "http",
     )
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from local._lambda_process import JsonLogFormatter
 from superoffice_app.authorizer import TokenAuthorizer
 from superoffice_app.config import ConfigError
 from superoffice_app.cookies import SESSION_COOKIE_NAME
@@ -27,21 +29,33 @@ SOD_SETTINGS = {
 
 
 @pytest.fixture
-def handler_module(monkeypatch: pytest.MonkeyPatch, authorizer: TokenAuthorizer) -> ModuleType:
+def handler_module(
+    monkeypatch: pytest.MonkeyPatch, authorizer: TokenAuthorizer
+) -> Iterator[ModuleType]:
     for key, value in SOD_SETTINGS.items():
         monkeypatch.setenv(key, value)
     module = load_function_module("token_validation")
     # The module built its own validators from the SOD configuration; swap in ones that
     # trust the test keys.
     monkeypatch.setattr(module, "AUTHORIZER", authorizer)
-    # Powertools keeps one handler per service name across re-imports, bound to whatever
-    # stdout was then; give it a stream of this test's own.
-    monkeypatch.setattr(module.logger.registered_handler, "stream", io.StringIO())
-    return module
+    # What Lambda's runtime does with LoggingConfig's JSON format and ApplicationLogLevel
+    # INFO (the local runtime's copy of its formatter), into a stream of this test's own.
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonLogFormatter())
+    logger: logging.Logger = module.logger
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield module
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
 
 
 def logged_lines(module: ModuleType) -> str:
-    stream = module.logger.registered_handler.stream
+    handler = next(h for h in module.logger.handlers if isinstance(h, logging.StreamHandler))
+    stream = handler.stream
     assert isinstance(stream, io.StringIO)
     return stream.getvalue()
 
@@ -152,10 +166,7 @@ def test_bad_configuration_fails_at_cold_start_naming_the_setting(
 
 
 def test_handler_module_does_not_import_boto3_or_httpx() -> None:
-    """Checked in a fresh interpreter: this test process has imported them all already.
-
-    (Powertools itself imports the bare `botocore` package for its user agent: ~1 ms.)
-    """
+    """Checked in a fresh interpreter: this test process has imported them all already."""
     import subprocess
     import sys
 

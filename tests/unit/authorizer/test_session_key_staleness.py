@@ -13,7 +13,6 @@ only be seen in-process.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -101,7 +100,6 @@ def handler_module(
             ),
         ),
     )
-    monkeypatch.setattr(module.logger.registered_handler, "stream", io.StringIO())
     return module
 
 

@@ -6,56 +6,97 @@ Layers, each usable alone:
   algorithms only, our keys only;
 - ``keys``: ``KeySet`` and the providers that supply it (``StaticKeys``,
   ``RemoteKeySet``, which downloads a JWKS lazily and rate-limited);
-- ``validators``: one validator per token kind, with fixed expectations, returning
+- ``validators``: the id_token and session validators the authorizer uses, returning
   frozen claims objects (``claims``) that keep credentials in ``Secret``;
+- ``server_tokens``: the validators of the tokens SuperOffice's servers send the back
+  end (system-user JWT, state-change notification token);
 - ``session``: ``SessionKeyRing``, which issues and rotates session tokens.
 
-Importing this package loads only ``cryptography``'s asymmetric primitives and the
-standard library: httpx, PyJWT and x509 parsing stay out of the authorizer's cold start.
-Every refusal is a ``TokenError``.
+The names below are loaded on first use (PEP 562): importing this package imports none
+of its modules, so the authorizer's cold start pays only for the validators it builds,
+never for session issuance or the back end's validators. Nothing here imports httpx,
+PyJWT or x509 parsing. Every refusal is a ``TokenError``.
 """
 
-from .algorithms import SUPPORTED_ALGORITHMS
-from .claims import (
-    CTX_PATTERN,
-    SO_CLAIM_PREFIX,
-    IdTokenClaims,
-    SessionClaims,
-    StateChangeClaims,
-    SystemUserClaims,
-)
-from .errors import (
-    AmbiguousKeyError,
-    ClaimsError,
-    ExpiredTokenError,
-    InvalidAudienceError,
-    InvalidClaimError,
-    InvalidIssuerError,
-    InvalidNonceError,
-    InvalidSignatureError,
-    KeyNotFoundError,
-    KeySetError,
-    MalformedTokenError,
-    MissingClaimError,
-    NotYetValidError,
-    TokenError,
-    UnsupportedAlgorithmError,
-    UnusableKeyError,
-)
-from .fetch import fetch_jwks
-from .jwk import JsonWebKey, parse_jwk
-from .jws import MAX_TOKEN_LENGTH, allowed_algorithms, verify_jws, verify_with_keyset
-from .keys import MIN_COOLDOWN_SECONDS, KeyProvider, KeySet, RemoteKeySet, StaticKeys
-from .secret import Secret
-from .session import SessionKeyRing
-from .validators import (
-    SESSION_TOKEN_TYPE,
-    SYSTEM_USER_ISSUER,
-    IdTokenValidator,
-    SessionTokenValidator,
-    StateChangeTokenValidator,
-    SystemUserTokenValidator,
-)
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:  # the same names, for type checkers; at run time __getattr__ loads them
+    from .algorithms import SUPPORTED_ALGORITHMS
+    from .claims import CTX_PATTERN, SO_CLAIM_PREFIX, IdTokenClaims, SessionClaims
+    from .errors import (
+        AmbiguousKeyError,
+        ClaimsError,
+        ExpiredTokenError,
+        InvalidAudienceError,
+        InvalidClaimError,
+        InvalidIssuerError,
+        InvalidNonceError,
+        InvalidSignatureError,
+        KeyNotFoundError,
+        KeySetError,
+        MalformedTokenError,
+        MissingClaimError,
+        NotYetValidError,
+        TokenError,
+        UnsupportedAlgorithmError,
+        UnusableKeyError,
+    )
+    from .fetch import fetch_jwks
+    from .jwk import JsonWebKey, parse_jwk
+    from .jws import MAX_TOKEN_LENGTH, allowed_algorithms, verify_jws, verify_with_keyset
+    from .keys import MIN_COOLDOWN_SECONDS, KeyProvider, KeySet, RemoteKeySet, StaticKeys
+    from .secret import Secret
+    from .server_tokens import (
+        SYSTEM_USER_ISSUER,
+        StateChangeClaims,
+        StateChangeTokenValidator,
+        SystemUserClaims,
+        SystemUserTokenValidator,
+    )
+    from .session import SessionKeyRing
+    from .validators import SESSION_TOKEN_TYPE, IdTokenValidator, SessionTokenValidator
+
+# Which module of this package defines each public name.
+_MODULES: Final[dict[str, tuple[str, ...]]] = {
+    "algorithms": ("SUPPORTED_ALGORITHMS",),
+    "claims": ("CTX_PATTERN", "SO_CLAIM_PREFIX", "IdTokenClaims", "SessionClaims"),
+    "errors": (
+        "AmbiguousKeyError",
+        "ClaimsError",
+        "ExpiredTokenError",
+        "InvalidAudienceError",
+        "InvalidClaimError",
+        "InvalidIssuerError",
+        "InvalidNonceError",
+        "InvalidSignatureError",
+        "KeyNotFoundError",
+        "KeySetError",
+        "MalformedTokenError",
+        "MissingClaimError",
+        "NotYetValidError",
+        "TokenError",
+        "UnsupportedAlgorithmError",
+        "UnusableKeyError",
+    ),
+    "fetch": ("fetch_jwks",),
+    "jwk": ("JsonWebKey", "parse_jwk"),
+    "jws": ("MAX_TOKEN_LENGTH", "allowed_algorithms", "verify_jws", "verify_with_keyset"),
+    "keys": ("MIN_COOLDOWN_SECONDS", "KeyProvider", "KeySet", "RemoteKeySet", "StaticKeys"),
+    "secret": ("Secret",),
+    "server_tokens": (
+        "SYSTEM_USER_ISSUER",
+        "StateChangeClaims",
+        "StateChangeTokenValidator",
+        "SystemUserClaims",
+        "SystemUserTokenValidator",
+    ),
+    "session": ("SessionKeyRing",),
+    "validators": ("SESSION_TOKEN_TYPE", "IdTokenValidator", "SessionTokenValidator"),
+}
+_MODULE_OF: Final = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "CTX_PATTERN",
@@ -102,3 +143,19 @@ __all__ = [
     "verify_jws",
     "verify_with_keyset",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Load a public name from its module on first use, then keep it here."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    qualified = f"{__name__}.{module}"
+    __import__(qualified)  # importlib.import_module would cost an import of its own
+    value = getattr(sys.modules[qualified], name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -4,6 +4,9 @@
 HS256 lets anyone who has the public key forge tokens, and ``none`` needs no key at all.
 Which key type fits which algorithm is fixed here too, so a key can never be used with
 an algorithm other than the one it was made for.
+
+EC and EdDSA verification import their modules when first used, like ``jwk`` does: the
+authorizer's cold start needs RSA only.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Final, Literal, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from .jwk import JsonWebKey
 
@@ -90,12 +93,9 @@ def verify_signature(alg: str, key: JsonWebKey, signing_input: bytes, signature:
             return _verify_rsa(spec, public_key, signing_input, signature)
         if spec.family == "EC":
             return _verify_ecdsa(spec, public_key, signing_input, signature)
-        if isinstance(public_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-            public_key.verify(signature, signing_input)
-            return True
+        return _verify_eddsa(public_key, signing_input, signature)
     except InvalidSignature:
         return False
-    return False
 
 
 def _verify_rsa(
@@ -115,6 +115,8 @@ def _verify_rsa(
 def _verify_ecdsa(
     spec: _Algorithm, public_key: object, signing_input: bytes, signature: bytes
 ) -> bool:
+    from cryptography.hazmat.primitives.asymmetric import ec, utils  # noqa: PLC0415
+
     if not isinstance(public_key, ec.EllipticCurvePublicKey) or spec.digest is None:
         return False
     # RFC 7518 section 3.4: R || S, each exactly as long as the curve order in bytes.
@@ -125,4 +127,13 @@ def _verify_ecdsa(
     r = int.from_bytes(signature[:half], "big")
     s = int.from_bytes(signature[half:], "big")
     public_key.verify(utils.encode_dss_signature(r, s), signing_input, ec.ECDSA(spec.digest))
+    return True
+
+
+def _verify_eddsa(public_key: object, signing_input: bytes, signature: bytes) -> bool:
+    from cryptography.hazmat.primitives.asymmetric import ed448, ed25519  # noqa: PLC0415
+
+    if not isinstance(public_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        return False
+    public_key.verify(signature, signing_input)
     return True

@@ -4,24 +4,31 @@ Parsing is where the cost is (building an RSA key from its numbers), so it happe
 a key set is loaded, never per token. A JWKS entry that is malformed, private-only,
 symmetric or of a type we do not verify with is skipped (``parse_jwk`` returns ``None``):
 one bad entry in a publisher's JWKS must not take the other keys down with it.
+
+Only RSA is imported up front: SuperOffice signs with it, so every cold start needs it.
+The EC and EdDSA modules are imported by the first key of their type (the app's ES256
+session keys arrive with the first session to verify), so a path that never meets
+one does not pay for their import.
 """
 
 from __future__ import annotations
 
 import binascii
-import hashlib
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .encoding import b64url_decode_padded, b64url_encode
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
 __all__ = ["JsonWebKey", "PublicKey", "parse_jwk", "x5t_of_der"]
 
 PublicKey: TypeAlias = (
-    rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
+    "rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey"
 )
 KeyType: TypeAlias = Literal["RSA", "EC", "OKP"]
 
@@ -30,10 +37,11 @@ KeyType: TypeAlias = Literal["RSA", "EC", "OKP"]
 _MAX_RSA_BITS: Final = 16384
 _MAX_RSA_EXPONENT_BITS: Final = 64
 
-_EC_CURVES: Final[Mapping[str, tuple[type[ec.EllipticCurve], int]]] = {
-    "P-256": (ec.SECP256R1, 32),
-    "P-384": (ec.SECP384R1, 48),
-    "P-521": (ec.SECP521R1, 66),
+# The curve's class in cryptography's `ec` module, and its coordinates' length in bytes.
+_EC_CURVES: Final[Mapping[str, tuple[str, int]]] = {
+    "P-256": ("SECP256R1", 32),
+    "P-384": ("SECP384R1", 48),
+    "P-521": ("SECP521R1", 66),
 }
 _OKP_SIZES: Final[Mapping[str, int]] = {"Ed25519": 32, "Ed448": 57}
 # The members a public JWK may show; everything else (d, p, q, k, ...) is never copied.
@@ -139,6 +147,9 @@ def x5t_of_der(der: bytes) -> str:
     SHA-1 only names the certificate here (RFC 7515 section 4.1.7); trust comes from the
     key set the certificate is in, never from the thumbprint.
     """
+    # Only for an entry with x5c but no x5t: hashlib's OpenSSL load stays off cold starts.
+    import hashlib  # noqa: PLC0415
+
     return b64url_encode(hashlib.sha1(der, usedforsecurity=False).digest())
 
 
@@ -249,13 +260,15 @@ def _ec(entry: Mapping[str, object]) -> tuple[PublicKey, str, int, tuple[object,
     crv = entry.get("crv")
     if not isinstance(crv, str) or crv not in _EC_CURVES:
         return None
-    curve_type, length = _EC_CURVES[crv]
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415 - see the module
+
+    curve_name, length = _EC_CURVES[crv]
     x = _member_bytes(entry, "x")
     y = _member_bytes(entry, "y")
     # RFC 7518 section 6.2.1.2: the coordinates are full length, never shortened.
     if len(x) != length or len(y) != length:
         return None
-    curve = curve_type()
+    curve: ec.EllipticCurve = getattr(ec, curve_name)()
     # from_encoded_point checks that the point is on the curve (invalid-curve attacks).
     key = ec.EllipticCurvePublicKey.from_encoded_point(curve, b"\x04" + x + y)
     return key, crv, curve.key_size, ("EC", crv, x, y)
@@ -268,6 +281,8 @@ def _okp(entry: Mapping[str, object]) -> tuple[PublicKey, str, int, tuple[object
     x = _member_bytes(entry, "x")
     if len(x) != _OKP_SIZES[crv]:
         return None
+    from cryptography.hazmat.primitives.asymmetric import ed448, ed25519  # noqa: PLC0415
+
     key: PublicKey
     if crv == "Ed25519":
         key = ed25519.Ed25519PublicKey.from_public_bytes(x)

@@ -7,8 +7,6 @@ such an object, formats it into an f-string or prints it in a traceback sees
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Final
 
 __all__ = ["Secret"]
@@ -44,6 +42,8 @@ class Secret:
         # is refused so a secret is never matched against user input by accident.
         if not isinstance(other, Secret):
             return NotImplemented
+        import hmac  # noqa: PLC0415 - rarely compared; hashlib's OpenSSL load stays off cold starts
+
         return hmac.compare_digest(
             self.__value.encode("utf-8", "surrogatepass"),
             other.__value.encode("utf-8", "surrogatepass"),
@@ -51,6 +51,8 @@ class Secret:
 
     def __hash__(self) -> int:
         # A one-way digest, so equal secrets hash equal without hash() echoing the value.
+        import hashlib  # noqa: PLC0415 - see __eq__
+
         digest = hashlib.sha256(self.__value.encode("utf-8", "surrogatepass")).digest()
         return int.from_bytes(digest[:8], "big")
 

@@ -1,4 +1,4 @@
-"""One validator per kind of token this backend accepts.
+"""The validators of the tokens the authorizer sees: SuperOffice id_tokens and sessions.
 
 Each validator is built with everything it expects (issuer, audience, algorithms, token
 type) and reads none of that from the token. ``validate`` verifies the signature with
@@ -7,7 +7,9 @@ checks the claims, and returns a frozen claims object or raises ``TokenError``.
 
 The token types are kept apart: only the session validator accepts the session
 ``typ``, and it accepts nothing else, so an id_token can never pass as a session or a
-session as an id_token, whichever keys signed them.
+session as an id_token, whichever keys signed them. The helpers every validator shares
+(``guard``, ``verify_and_read``, ...) are also used by ``server_tokens``, whose
+validators the authorizer never imports.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ from .claims import (
     Claims,
     IdTokenClaims,
     SessionClaims,
-    StateChangeClaims,
-    SystemUserClaims,
     check_audience,
     check_ctx,
     check_issuer,
@@ -48,17 +48,13 @@ from .secret import Secret
 
 __all__ = [
     "SESSION_TOKEN_TYPE",
-    "SYSTEM_USER_ISSUER",
     "IdTokenValidator",
     "SessionTokenValidator",
-    "StateChangeTokenValidator",
-    "SystemUserTokenValidator",
 ]
 
 SESSION_TOKEN_TYPE: Final = "so-session+jwt"  # noqa: S105 -- a media type, not a secret
-SYSTEM_USER_ISSUER: Final = "SuperOffice AS"
 
-_SUPEROFFICE_ALGORITHMS: Final = allowed_algorithms(["RS256"])
+SUPEROFFICE_ALGORITHMS: Final = allowed_algorithms(["RS256"])
 _SESSION_ALGORITHMS: Final = allowed_algorithms(["ES256", "RS256"])
 _ASSOCIATE_ID: Final = re.compile(r"[0-9]{1,10}")
 _BOOLEAN_STRINGS: Final = {"True": True, "true": True, "False": False, "false": False}
@@ -81,13 +77,11 @@ _SUPEROFFICE_CLAIMS: Final = tuple(
         "so_primary_email_address",
     )
 )
-_SO_CTX: Final = SO_CLAIM_PREFIX + "ctx"
-_SO_TICKET: Final = SO_CLAIM_PREFIX + "ticket"
 
 _T = TypeVar("_T")
 
 
-def _guard(call: Callable[[], _T]) -> _T:
+def guard(call: Callable[[], _T]) -> _T:
     """Run a validation; anything but a TokenError becomes one (nothing else escapes)."""
     try:
         return call()
@@ -97,7 +91,9 @@ def _guard(call: Callable[[], _T]) -> _T:
         raise MalformedTokenError("token could not be processed") from None
 
 
-def _verify(keys: KeyProvider, token: object, algorithms: frozenset[str]) -> tuple[Header, Claims]:
+def verify_and_read(
+    keys: KeyProvider, token: object, algorithms: frozenset[str]
+) -> tuple[Header, Claims]:
     try:
         header, payload = verify_with_keyset(token, keys.current(), algorithms)
     except KeyNotFoundError:
@@ -108,14 +104,14 @@ def _verify(keys: KeyProvider, token: object, algorithms: frozenset[str]) -> tup
     return header, parse_claims(payload)
 
 
-def _required_iat(issued_at: float | None) -> float:
+def required_iat(issued_at: float | None) -> float:
     # check_times(require_iat=True) never returns None; this keeps the types honest.
     if issued_at is None:
         raise MissingClaimError("missing claim iat")
     return issued_at
 
 
-def _refuse_session_type(header: Header) -> None:
+def refuse_session_type(header: Header) -> None:
     typ = header.get("typ")
     if typ is None:
         return
@@ -127,7 +123,7 @@ def _refuse_session_type(header: Header) -> None:
         raise MalformedTokenError("a session token is not accepted here")
 
 
-def _check_settings(leeway: float, **names: str) -> float:
+def check_settings(leeway: float, **names: str) -> float:
     for label, value in names.items():
         if not isinstance(value, str) or not value:
             raise ValueError(f"{label} must be a non-empty string")
@@ -148,7 +144,7 @@ class IdTokenValidator:
         leeway: float = 60,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._leeway = _check_settings(leeway, issuer=issuer, client_id=client_id)
+        self._leeway = check_settings(leeway, issuer=issuer, client_id=client_id)
         self._issuer = issuer
         self._client_id = client_id
         self._keys = keys
@@ -158,11 +154,11 @@ class IdTokenValidator:
         """Verify and read an id_token; with ``nonce``, the token must carry that nonce."""
         if nonce is not None and not isinstance(nonce, str):
             raise TypeError("nonce must be a str or None")
-        return _guard(lambda: self._validate(token, nonce))
+        return guard(lambda: self._validate(token, nonce))
 
     def _validate(self, token: object, nonce: str | None) -> IdTokenClaims:
-        header, claims = _verify(self._keys, token, _SUPEROFFICE_ALGORITHMS)
-        _refuse_session_type(header)
+        header, claims = verify_and_read(self._keys, token, SUPEROFFICE_ALGORITHMS)
+        refuse_session_type(header)
         check_issuer(claims, self._issuer)
         check_audience(claims, self._client_id, check_azp=True)
         expires_at, issued_at = check_times(
@@ -191,7 +187,7 @@ class IdTokenValidator:
             webapi_url=so["webapi_url"],
             netserver_url=so["netserver_url"],
             nonce=token_nonce,
-            issued_at=_required_iat(issued_at),
+            issued_at=required_iat(issued_at),
             expires_at=expires_at,
             system_token=Secret(system_token) if system_token else None,
         )
@@ -227,149 +223,6 @@ def _is_administrator(value: str | None) -> bool:
     return _BOOLEAN_STRINGS[value]
 
 
-class SystemUserTokenValidator:
-    """The JWT that PartnerSystemUser/Authenticate returns: RS256, ``SuperOffice AS``."""
-
-    def __init__(
-        self,
-        keys: KeyProvider,
-        *,
-        leeway: float = 60,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._leeway = _check_settings(leeway)
-        self._keys = keys
-        self._clock = clock
-
-    def validate(
-        self, token: object, serial: str, *, context_identifier: str | None = None
-    ) -> SystemUserClaims:
-        """Verify a system-user token for the tenant with ``serial`` (aud ``spn:<serial>``).
-
-        With ``context_identifier``, a ctx claim in the token must equal it.
-        """
-        if not isinstance(serial, str) or not serial:
-            raise TypeError("serial must be a non-empty str")
-        if context_identifier is not None and not isinstance(context_identifier, str):
-            raise TypeError("context_identifier must be a str or None")
-        return _guard(lambda: self._validate(token, serial, context_identifier))
-
-    def _validate(
-        self, token: object, serial: str, context_identifier: str | None
-    ) -> SystemUserClaims:
-        header, claims = _verify(self._keys, token, _SUPEROFFICE_ALGORITHMS)
-        _refuse_session_type(header)
-        check_issuer(claims, SYSTEM_USER_ISSUER)
-        check_audience(claims, f"spn:{serial}", check_azp=False)
-        expires_at, issued_at = check_times(
-            claims,
-            now=self._clock(),
-            leeway=self._leeway,
-            require_iat=False,
-            iat_digit_string=True,
-        )
-        ticket = require_str(claims, _SO_TICKET, "ticket")
-        ctx = optional_str(claims, _SO_CTX, "ctx")
-        if ctx is not None:
-            check_ctx(ctx, "ctx")
-            if context_identifier is not None and ctx != context_identifier:
-                raise InvalidClaimError("claim ctx is not the expected tenant")
-        return SystemUserClaims(
-            ticket=Secret(ticket),
-            serial=serial,
-            ctx=ctx,
-            expires_at=expires_at,
-            issued_at=issued_at,
-        )
-
-    def __repr__(self) -> str:
-        return "SystemUserTokenValidator()"
-
-
-class StateChangeTokenValidator:
-    """The ``Token`` of a customer-state-change notification (protocol notes, section 5).
-
-    Its claims are not documented, so the token is bound as tightly as what it carries
-    allows, without refusing a genuine one for a claim it lacks: a good RS256 signature,
-    this environment's issuer, an unexpired token; a tenant claim, if any, equal to the
-    notification's tenant; an audience, if any, naming this app (an id_token SuperID
-    issued to another partner's app is not a notification for us); a ``typ``, if any,
-    of a plain JWT; and no ``nonce`` (that is an interactive sign-in's id_token, minted
-    for a browser, not a notification SuperOffice sends). Even a token that passes only
-    makes the notification a hint: the state API decides what changes.
-    """
-
-    def __init__(
-        self,
-        issuer: str,
-        keys: KeyProvider,
-        *,
-        client_id: str,
-        leeway: float = 60,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._leeway = _check_settings(leeway, issuer=issuer, client_id=client_id)
-        self._issuer = issuer
-        self._client_id = client_id
-        self._keys = keys
-        self._clock = clock
-
-    def validate(self, token: object, context_identifier: str) -> StateChangeClaims:
-        """Verify the token of a notification about ``context_identifier``.
-
-        ``context_identifier`` comes from the same untrusted request body as the token,
-        so a malformed one is a refusal (``TokenError``), not a ``TypeError``.
-        """
-        return _guard(lambda: self._validate(token, context_identifier))
-
-    def _validate(self, token: object, context_identifier: object) -> StateChangeClaims:
-        if not isinstance(context_identifier, str):
-            raise InvalidClaimError("ContextIdentifier is not a context identifier")
-        check_ctx(context_identifier, "ContextIdentifier")
-        header, claims = _verify(self._keys, token, _SUPEROFFICE_ALGORITHMS)
-        _require_plain_jwt_type(header)
-        check_issuer(claims, self._issuer)
-        if claims.get("aud") is not None:
-            check_audience(claims, self._client_id, check_azp=True)
-        if "nonce" in claims:
-            raise InvalidClaimError("a sign-in token is not a notification token")
-        expires_at, issued_at = check_times(
-            claims,
-            now=self._clock(),
-            leeway=self._leeway,
-            require_iat=False,
-            iat_digit_string=True,
-        )
-        ctx_claim: str | None = None
-        for name in (_SO_CTX, "ctx"):
-            value = optional_str(claims, name, "ctx")
-            if value is None:
-                continue
-            if value != context_identifier:
-                raise InvalidClaimError("claim ctx is not the notification's tenant")
-            ctx_claim = value
-        return StateChangeClaims(
-            context_identifier=context_identifier,
-            ctx_claim=ctx_claim,
-            expires_at=expires_at,
-            issued_at=issued_at,
-        )
-
-    def __repr__(self) -> str:
-        return f"StateChangeTokenValidator(issuer={self._issuer!r})"
-
-
-def _require_plain_jwt_type(header: Header) -> None:
-    """A ``typ`` header, when present, must say JWT (RFC 7519 section 5.1)."""
-    typ = header.get("typ")
-    if typ is None:
-        return
-    if not isinstance(typ, str):
-        raise MalformedTokenError("header typ is not a string")
-    if typ.lower().removeprefix("application/") != "jwt":
-        raise MalformedTokenError("the token is not a plain JWT")
-
-
 class SessionTokenValidator:
     """The app's own session token (``SessionKeyRing.issue``): typ ``so-session+jwt``."""
 
@@ -381,16 +234,16 @@ class SessionTokenValidator:
         leeway: float = 30,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._leeway = _check_settings(leeway, issuer=issuer)
+        self._leeway = check_settings(leeway, issuer=issuer)
         self._issuer = issuer
         self._keys = keys
         self._clock = clock
 
     def validate(self, token: object) -> SessionClaims:
-        return _guard(lambda: self._validate(token))
+        return guard(lambda: self._validate(token))
 
     def _validate(self, token: object) -> SessionClaims:
-        header, claims = _verify(self._keys, token, _SESSION_ALGORITHMS)
+        header, claims = verify_and_read(self._keys, token, _SESSION_ALGORITHMS)
         if header.get("typ") != SESSION_TOKEN_TYPE:
             raise MalformedTokenError("not a session token")
         check_issuer(claims, self._issuer)
@@ -422,7 +275,7 @@ class SessionTokenValidator:
             sub=sub,
             jti=require_str(claims, "jti"),
             name=optional_str(claims, "name"),
-            issued_at=_required_iat(issued_at),
+            issued_at=required_iat(issued_at),
             expires_at=expires_at,
         )
 
