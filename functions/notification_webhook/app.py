@@ -12,6 +12,7 @@ needs (DynamoDB, KMS, SQS) is 503 with Retry-After, so SuperOffice delivers agai
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, ParamSpec
 
@@ -43,9 +44,9 @@ from superoffice_app.wiring.notifications import routes_cold_start
 
 logger = Logger()
 app = APIGatewayHttpResolver()
+# Settings are read and checked here; the services and the idempotency persistence layer,
+# with their AWS clients, are built by the first delivery (``ROUTES`` caches them).
 ROUTES = routes_cold_start()
-NOTIFICATIONS = ROUTES.notifications
-WEBHOOKS = ROUTES.webhooks
 
 NOTIFICATION_IDEMPOTENCY = ROUTES.notification_idempotency
 WEBHOOK_IDEMPOTENCY = ROUTES.webhook_idempotency
@@ -70,18 +71,27 @@ def _idempotent(
 ) -> Callable[[Callable[Arguments, JsonObject]], Callable[Arguments, JsonObject]]:
     """Powertools' ``idempotent_function`` with its signature kept (it is untyped): the
     ``key_argument`` is hashed into the key; the other arguments are passed through, so
-    the parsed body goes on as it is rather than being read again."""
+    the parsed body goes on as it is rather than being read again. Decorated on the first
+    call, since Powertools' persistence layer wants its DynamoDB client when it is made."""
 
     def decorate(function: Callable[Arguments, JsonObject]) -> Callable[Arguments, JsonObject]:
-        deduplicated: Callable[Arguments, JsonObject] = idempotent_function(
-            function,
-            data_keyword_argument=key_argument,
-            # One persistence layer per function (Powertools configures a layer once).
-            persistence_store=ROUTES.persistence(),
-            config=config,
-            key_prefix=key_prefix,
-        )
-        return deduplicated
+        @functools.cache
+        def deduplicated() -> Callable[Arguments, JsonObject]:
+            wrapped: Callable[Arguments, JsonObject] = idempotent_function(
+                function,
+                data_keyword_argument=key_argument,
+                # One persistence layer per function (Powertools configures a layer once).
+                persistence_store=ROUTES.persistence(),
+                config=config,
+                key_prefix=key_prefix,
+            )
+            return wrapped
+
+        @functools.wraps(function)
+        def call(*args: Arguments.args, **kwargs: Arguments.kwargs) -> JsonObject:
+            return deduplicated()(*args, **kwargs)
+
+        return call
 
     return decorate
 
@@ -90,7 +100,7 @@ def _idempotent(
     key_argument="body", config=NOTIFICATION_IDEMPOTENCY, key_prefix="superoffice-app.tenant-state"
 )
 def _receive_notification(body: JsonObject, notification: Notification) -> JsonObject:
-    outcome = NOTIFICATIONS.receive(notification)
+    outcome = ROUTES.notifications.receive(notification)
     return {"accepted": outcome.accepted, "reason": outcome.reason}
 
 
@@ -133,7 +143,7 @@ def tenant_state() -> Response[dict[str, Any]]:
     key_argument="key", config=WEBHOOK_IDEMPOTENCY, key_prefix="superoffice-app.crm-webhook"
 )
 def _apply_webhook(key: JsonObject, event: WebhookEvent) -> JsonObject:
-    outcome = WEBHOOKS.handle(event)
+    outcome = ROUTES.webhooks.handle(event)
     return {"queued": outcome.accepted, "reason": outcome.reason}
 
 
@@ -146,7 +156,7 @@ def crm_webhook(ctx: str) -> Response[dict[str, Any]]:
         return _json(400, {"message": str(error)})
     signature = header(app.current_event.headers, SIGNATURE_HEADER)
     try:
-        event = WEBHOOKS.verify(tenant, raw, signature)
+        event = ROUTES.webhooks.verify(tenant, raw, signature)
     except BadSignature:
         logger.warning("webhook refused: bad signature", extra={"ctx": tenant})
         return _json(401, {"message": "the signature does not match"})

@@ -28,13 +28,14 @@ from superoffice_app.lifecycle.messages import parse_notification_message
 from superoffice_app.wiring.notifications import confirm_cold_start
 
 logger = Logger()
+# Settings are read and checked here; the confirmer and its clients (boto3, httpx) are
+# built by the first message (``GRAPH.confirmer`` is cached), not at cold start.
 GRAPH = confirm_cold_start()
-CONFIRMER = GRAPH.confirmer
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def _handle_record(record: SQSRecord) -> None:
-    confirmation = CONFIRMER.handle(parse_notification_message(record.body))
+    confirmation = GRAPH.confirmer.handle(parse_notification_message(record.body))
     applied = confirmation.status is ConfirmationStatus.APPLIED
     logger.info(
         "notification confirmed" if applied else "notification",

@@ -14,7 +14,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from superoffice_app.wiring.sync import relay_cold_start
+from superoffice_app.wiring.relay import relay_cold_start
 
 logger = Logger()
 metrics = Metrics()

@@ -1,8 +1,8 @@
 """The sync worker and dispatcher wired to DynamoDB Local, moto and the simulator.
 
-The domain objects are built the way the function builds them (``wiring.sync``'s
-``SyncGraph`` and ``RelayGraph``), with the test's clients handed in; one test also
-drives the function module itself. Events reach a test as they reach a partner:
+The domain objects are built the way the functions build them (``wiring.sync``'s
+``SyncGraph``, ``wiring.relay``'s ``RelayGraph``), with the test's clients handed in; one
+test also drives the function module itself. Events reach a test as they reach a partner:
 RecordsTable's stream, read as Lambda's event source reads it, relayed to the bus, a
 rule's queue.
 """
@@ -32,12 +32,13 @@ from superoffice_app.sync.stream_events import (
     change_from_stream_record,
 )
 from superoffice_app.wiring.onboarding import OnboardingGraph
+from superoffice_app.wiring.relay import RelayGraph
 from superoffice_app.wiring.settings import (
     load_onboarding_settings,
     load_relay_settings,
     load_sync_settings,
 )
-from superoffice_app.wiring.sync import RelayGraph, SyncGraph
+from superoffice_app.wiring.sync import SyncGraph
 from superoffice_app.wiring.tenant_access import TenantAccess
 from tests.integration.conftest import drain_queue
 

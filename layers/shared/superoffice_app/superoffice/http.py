@@ -16,9 +16,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import httpx
+if TYPE_CHECKING:
+    # For the annotations only: httpx is imported where a client is made or used (below),
+    # so importing this module (for its errors, say) does not cost httpx's import.
+    import httpx
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
@@ -136,6 +139,8 @@ def new_http_client(
     ``trust_env`` is off so a stray ``.netrc`` or proxy variable cannot add credentials
     or a man in the middle. ``transport`` exists for tests.
     """
+    import httpx  # noqa: PLC0415 - on first use, see the imports above
+
     timeout = httpx.Timeout(
         timeout_seconds,
         connect=connect_timeout_seconds,
@@ -219,6 +224,8 @@ def send(
     ``what`` names the call in messages (e.g. ``"state API"``); the exception's own text
     is left out because httpx puts URLs, and so possibly query parameters, into it.
     """
+    import httpx  # noqa: PLC0415 - already loaded: ``http`` is an httpx client
+
     try:
         return http.request(method, url, headers=headers, params=params, json=json, data=data)
     except httpx.TimeoutException as error:

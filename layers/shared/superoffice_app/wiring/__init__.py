@@ -5,7 +5,7 @@
   (``ConfigError``);
 - ``tenant_access``: what every function that calls a tenant shares (the tenant store,
   the app's secrets, SuperOffice's keys, the state API, tickets, the tenant REST API);
-- ``onboarding``, ``notifications``, ``sync``, ``authorizer``: each function's graph,
+- ``onboarding``, ``notifications``, ``sync``, ``relay``, ``authorizer``: each function's graph,
   built from its settings and from clients handed in (tests) or made with
   ``aws_clients.client`` (Lambda).
 

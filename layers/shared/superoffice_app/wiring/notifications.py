@@ -2,19 +2,19 @@
 
 ``NotificationRoutes``: the services of the notification route (token check, queue to
 NotificationQueue) and the CRM webhook route (signature check, queue a targeted sync),
-with the idempotency persistence Powertools' decorators need at import. ``ConfirmGraph``:
-NotificationConfirmFunction's confirmer, which asks the state API afresh and applies what
-it bears out. Both reach tenants through the shared ``TenantAccess``; neither reads a
-secret of the app's.
+with the idempotency configs and persistence layers Powertools' decorators use.
+``ConfirmGraph``: NotificationConfirmFunction's confirmer, which asks the state API afresh
+and applies what it bears out. Both reach tenants through the shared ``TenantAccess``;
+neither reads a secret of the app's. Nothing that holds an AWS client is built before it
+is first used (a client made at init would resolve credentials there).
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from superoffice_app import aws_clients
-from superoffice_app.lifecycle.confirmer import NotificationConfirmer
 from superoffice_app.lifecycle.service import NotificationService, WebhookService
 from superoffice_app.queues.sqs import SyncQueue
 from superoffice_app.tokens import StateChangeTokenValidator
@@ -26,6 +26,9 @@ from .settings import (
     load_notification_settings,
 )
 from .tenant_access import TenantAccess
+
+if TYPE_CHECKING:
+    from superoffice_app.lifecycle.confirmer import NotificationConfirmer
 
 __all__ = ["ConfirmGraph", "NotificationRoutes", "confirm_cold_start", "routes_cold_start"]
 
@@ -127,6 +130,10 @@ class ConfirmGraph:
 
     @cached_property
     def confirmer(self) -> NotificationConfirmer:
+        # Imported here: the confirmer asks the state API, so it brings SuperOffice's
+        # client and httpx, which the notification routes never need.
+        from superoffice_app.lifecycle.confirmer import NotificationConfirmer  # noqa: PLC0415
+
         sqs = self._sqs if self._sqs is not None else aws_clients.client("sqs")
         return NotificationConfirmer(
             self.access.tenants,

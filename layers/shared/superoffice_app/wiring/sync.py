@@ -1,35 +1,30 @@
-"""The sync functions' graphs: the dispatcher and worker (ScheduledSync), the stream relay
-(RecordEvents).
+"""The sync functions' graph: the dispatcher and the worker (ScheduledSync).
 
 The worker reaches tenants through the shared ``TenantAccess`` (store, state API,
-tickets, REST API, provisioning spec); the relay reads tenant profiles only, to tell a
-SuperOffice deletion from a purge, and no secrets.
+tickets, REST API, provisioning spec). The dispatcher only reads the tenants table and
+queues messages, so the worker's parts (and with them SuperOffice's client and httpx) are
+imported when the worker is first built, not when this module is: the dispatcher's cold
+start does not pay for them. The stream relay (RecordEvents) is ``wiring.relay``.
 """
 
 from __future__ import annotations
 
-import time
-import uuid
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from superoffice_app import aws_clients
 from superoffice_app.queues.sqs import SyncQueue
-from superoffice_app.store import DynamoTable, read_profile
 from superoffice_app.store.clock import utc_now
 from superoffice_app.sync.dispatcher import Dispatcher
-from superoffice_app.sync.lease import TenantLease
-from superoffice_app.sync.mirror import RecordsMirror
-from superoffice_app.sync.publisher import EventPublisher
-from superoffice_app.sync.state import SyncStateStore
-from superoffice_app.sync.stream_events import StreamRelay
-from superoffice_app.sync.upkeep import ProvisioningUpkeep
-from superoffice_app.sync.worker import SyncWorker, WorkerSettings
 
-from .settings import RelaySettings, SyncSettings, load_relay_settings, load_sync_settings
+from .settings import SyncSettings, load_sync_settings
 from .tenant_access import TenantAccess
 
-__all__ = ["RelayGraph", "SyncGraph", "relay_cold_start", "sync_cold_start"]
+if TYPE_CHECKING:
+    from superoffice_app.sync.mirror import RecordsMirror
+    from superoffice_app.sync.worker import SyncWorker
+
+__all__ = ["SyncGraph", "sync_cold_start"]
 
 
 class SyncGraph:
@@ -63,10 +58,21 @@ class SyncGraph:
 
     @cached_property
     def mirror(self) -> RecordsMirror:
+        from superoffice_app.sync.mirror import RecordsMirror  # noqa: PLC0415 - the worker's
+
         return RecordsMirror(self.access.table.client, self.settings.records_table)
 
     @cached_property
     def worker(self) -> SyncWorker:
+        # The worker's parts, imported here rather than at the top (see the docstring).
+        import time  # noqa: PLC0415
+        import uuid  # noqa: PLC0415
+
+        from superoffice_app.sync.lease import TenantLease  # noqa: PLC0415
+        from superoffice_app.sync.state import SyncStateStore  # noqa: PLC0415
+        from superoffice_app.sync.upkeep import ProvisioningUpkeep  # noqa: PLC0415
+        from superoffice_app.sync.worker import SyncWorker, WorkerSettings  # noqa: PLC0415
+
         access = self.access
         return SyncWorker(
             tenants=access.tenants,
@@ -91,38 +97,3 @@ class SyncGraph:
 def sync_cold_start() -> SyncGraph:
     """ScheduledSync's graph (dispatcher and worker), from its environment."""
     return SyncGraph(load_sync_settings())
-
-
-class RelayGraph:
-    """The RecordsTable stream relay: EventBridge for the events, tenant profiles to tell
-    a SuperOffice deletion from a purge. No KMS, no SuperOffice: it reads no secrets."""
-
-    def __init__(
-        self,
-        settings: RelaySettings,
-        *,
-        events: Any = None,
-        dynamodb: Any = None,
-    ) -> None:
-        self.settings = settings
-        self.config = settings.app
-        self._events = events
-        self._dynamodb = dynamodb
-
-    @cached_property
-    def publisher(self) -> EventPublisher:
-        events = self._events if self._events is not None else aws_clients.client("events")
-        return EventPublisher(
-            events, self.settings.event_bus, environment=self.config.environment.name
-        )
-
-    @cached_property
-    def relay(self) -> StreamRelay:
-        dynamodb = self._dynamodb if self._dynamodb is not None else aws_clients.client("dynamodb")
-        table = DynamoTable(client=dynamodb, name=self.settings.tenants_table)
-        return StreamRelay(self.publisher, lambda ctx: read_profile(table, ctx))
-
-
-def relay_cold_start() -> RelayGraph:
-    """RecordEvents' graph, from its environment."""
-    return RelayGraph(load_relay_settings())

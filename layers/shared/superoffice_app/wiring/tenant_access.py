@@ -8,30 +8,33 @@ object, so none builds another's graph to reach a tenant.
 
 Everything is made on first use and kept for the life of the Lambda instance. Clients
 handed in (tests, benchmarks) are used as they are; otherwise ``aws_clients.client``
-makes them, with the app's short timeouts.
+makes them, with the app's short timeouts. The SuperOffice client and the provisioning
+spec are imported on first use too (the imports inside the properties below): the
+dispatcher and the notification routes reach tenants through the store only, and should
+not import httpx and SuperOffice's client at cold start for it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from functools import cached_property
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from superoffice_app import aws_clients
 from superoffice_app.app_secrets import AppSecrets
-from superoffice_app.provisioning.spec import ProvisioningSpec, load_spec
 from superoffice_app.store import DynamoTable, SecretBox, TenantStore
-from superoffice_app.superoffice.http import new_http_client, utc_now
-from superoffice_app.superoffice.rest import TenantApi
-from superoffice_app.superoffice.state_api import StateApiClient
-from superoffice_app.superoffice.state_cache import TenantStateStore
-from superoffice_app.superoffice.system_user import SystemUserClient
-from superoffice_app.superoffice.tickets import StoredTickets
-from superoffice_app.tokens import KeySet, RemoteKeySet, SystemUserTokenValidator
+from superoffice_app.tokens import KeySet, RemoteKeySet
 
 from .settings import TenantAccessSettings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from superoffice_app.provisioning.spec import ProvisioningSpec
+    from superoffice_app.superoffice.rest import TenantApi
+    from superoffice_app.superoffice.state_api import StateApiClient
+    from superoffice_app.superoffice.system_user import SystemUserClient
+    from superoffice_app.superoffice.tickets import StoredTickets
 
 __all__ = ["TenantAccess"]
 
@@ -57,6 +60,8 @@ class TenantAccess:
 
     @cached_property
     def http(self) -> httpx.Client:
+        from superoffice_app.superoffice.http import new_http_client  # noqa: PLC0415
+
         return self._http or new_http_client()
 
     @cached_property
@@ -81,12 +86,20 @@ class TenantAccess:
 
     @cached_property
     def state_api(self) -> StateApiClient:
+        from superoffice_app.superoffice.http import utc_now  # noqa: PLC0415
+        from superoffice_app.superoffice.state_api import StateApiClient  # noqa: PLC0415
+        from superoffice_app.superoffice.state_cache import TenantStateStore  # noqa: PLC0415
+
         return StateApiClient(
             self.http, self.config.environment, utc_now, store=TenantStateStore(self.tenants)
         )
 
     @cached_property
     def system_users(self) -> SystemUserClient:
+        from superoffice_app.superoffice.http import utc_now  # noqa: PLC0415
+        from superoffice_app.superoffice.system_user import SystemUserClient  # noqa: PLC0415
+        from superoffice_app.tokens import SystemUserTokenValidator  # noqa: PLC0415
+
         return SystemUserClient(
             self.http,
             self.config.environment,
@@ -98,10 +111,14 @@ class TenantAccess:
 
     @cached_property
     def tickets(self) -> StoredTickets:
+        from superoffice_app.superoffice.tickets import StoredTickets  # noqa: PLC0415
+
         return StoredTickets(self.tenants, self.system_users)
 
     def tenant_api(self, ctx: str) -> TenantApi:
         """The REST API of tenant ``ctx``, with this instance's tickets and state API."""
+        from superoffice_app.superoffice.rest import TenantApi  # noqa: PLC0415
+
         return TenantApi(
             self.http,
             ctx=ctx,
@@ -113,6 +130,8 @@ class TenantAccess:
     @cached_property
     def declared_spec(self) -> ProvisioningSpec:
         """What the app declares (provisioning.json), for this base URL."""
+        from superoffice_app.provisioning.spec import load_spec  # noqa: PLC0415
+
         return self._spec or load_spec(app_base_url=self.config.app_base_url)
 
     @cached_property
