@@ -12,10 +12,8 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote, urlencode
-
-import httpx
 
 from superoffice_app.environments import Environment
 from superoffice_app.tokens import CTX_PATTERN, Secret
@@ -29,6 +27,9 @@ from .http import (
     send,
     unavailable_error,
 )
+
+if TYPE_CHECKING:  # annotations only: httpx loads where a client is made
+    import httpx
 
 __all__ = [
     "RESPONSE_MODES",

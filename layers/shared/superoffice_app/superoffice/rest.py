@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Final, Protocol, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from superoffice_app.tokens import CTX_PATTERN, Secret
 
@@ -28,6 +26,9 @@ from .http import (
     unavailable_error,
 )
 from .state_api import StateApiClient, TenantState
+
+if TYPE_CHECKING:  # annotations only: httpx loads where a client is made
+    import httpx
 
 __all__ = ["TenantApi", "TenantNotRunning", "TicketSource"]
 

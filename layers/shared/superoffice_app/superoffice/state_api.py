@@ -11,10 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import urlsplit
-
-import httpx
 
 from superoffice_app.environments import Environment
 from superoffice_app.tokens import CTX_PATTERN
@@ -30,6 +28,9 @@ from .http import (
     send,
     unavailable_error,
 )
+
+if TYPE_CHECKING:  # annotations only: httpx loads where a client is made
+    import httpx
 
 __all__ = [
     "DEFAULT_MAX_CACHE_SECONDS",

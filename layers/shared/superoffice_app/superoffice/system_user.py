@@ -12,9 +12,8 @@ import base64
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -33,6 +32,9 @@ from .http import (
     send,
     unavailable_error,
 )
+
+if TYPE_CHECKING:  # annotations only: httpx loads where a client is made
+    import httpx
 
 __all__ = [
     "TICKET_LIFETIME",

@@ -20,8 +20,9 @@ PyJWT or x509 parsing. Every refusal is a ``TokenError``.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Final
+
+from superoffice_app.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:  # the same names, for type checkers; at run time __getattr__ loads them
     from .algorithms import SUPPORTED_ALGORITHMS
@@ -96,7 +97,6 @@ _MODULES: Final[dict[str, tuple[str, ...]]] = {
     "session": ("SessionKeyRing",),
     "validators": ("SESSION_TOKEN_TYPE", "IdTokenValidator", "SessionTokenValidator"),
 }
-_MODULE_OF: Final = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "CTX_PATTERN",
@@ -145,17 +145,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Load a public name from its module on first use, then keep it here."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    qualified = f"{__name__}.{module}"
-    __import__(qualified)  # importlib.import_module would cost an import of its own
-    value = getattr(sys.modules[qualified], name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES)
