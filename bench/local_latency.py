@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+import bench.services  # noqa: F401 - puts the layer on sys.path (the browser imports it)
 from local.runner import RunningStack, StackPorts, start_local_stack
 from tests.integration.runner.runner_browser import RunnerBrowser, install
 
