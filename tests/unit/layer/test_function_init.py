@@ -1,0 +1,69 @@
+"""What a function's init may not do: connect, make an AWS client, load what it never uses.
+
+SnapStart (template parameter SnapStart=on) snapshots the init of the route functions and
+restores it in every new environment, so init must open no connection (it would be shared
+and stale) and make no boto3 client (a client resolves its credentials when made). Making
+one is also most of a cold start's cost, so the graphs build their clients on first use.
+Checked for every function with production settings, in a fresh interpreter whose socket
+module refuses to connect or to look a name up, as bench/cold_start.py imports them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from functools import cache
+
+import pytest
+
+from bench.cold_start import function_environment, production_functions
+
+FUNCTIONS = production_functions()
+PROBE = """
+import json, socket, sys
+def refused(*args, **kwargs):
+    sys.stderr.write("NETWORK AT INIT: " + repr(args[:2]) + "\\n")
+    raise OSError("no network at init")
+socket.socket.connect = refused
+socket.socket.connect_ex = refused
+socket.getaddrinfo = refused
+socket.create_connection = refused
+import {module}
+boto3 = sys.modules.get("boto3")
+print(json.dumps({{
+    "clients_made": boto3 is not None and boto3.DEFAULT_SESSION is not None,
+    "modules": sorted(name for name in sys.modules if name.split(".")[0] in ("boto3", "httpx")
+                      or name.startswith("superoffice_app.superoffice")),
+}}))
+"""
+
+
+@cache
+def imported(logical_id: str) -> dict[str, object]:
+    function = FUNCTIONS[logical_id]
+    environment, folder = function_environment(function)
+    module = function.handler.rpartition(".")[0]
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", PROBE.format(module=module)],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "NETWORK AT INIT" not in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_init_opens_no_connection_and_makes_no_aws_client(logical_id: str) -> None:
+    assert imported(logical_id)["clients_made"] is False
+
+
+def test_the_dispatcher_imports_neither_boto3_nor_the_superoffice_client() -> None:
+    # It reads the tenants table and queues messages: the worker's parts stay unimported.
+    assert imported("ScheduledSyncDispatcherFunction")["modules"] == []
