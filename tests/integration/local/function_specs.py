@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import MappingProxyType
 
 from local.template import FunctionSpec
+from tests.function_specs import function_spec
 
 
 def one_file_function(tmp_path: Path, code: str, handler: str, **changes: object) -> FunctionSpec:
@@ -14,20 +14,7 @@ def one_file_function(tmp_path: Path, code: str, handler: str, **changes: object
     folder.mkdir(exist_ok=True)
     if not (folder / "app.py").exists():
         (folder / "app.py").write_text(code)
-    values: dict[str, object] = {
-        "logical_id": "Fn",
-        "function_name": "superoffice-app-local-Fn",
-        "arn": "arn:aws:lambda:eu-west-1:123456789012:function:superoffice-app-local-Fn",
-        "code_uri": folder,
-        "handler": handler,
-        "runtime": "python3.13",
-        "timeout": 3,
-        "memory": 128,
-        "architectures": ("arm64",),
-        "environment": MappingProxyType({}),
-        "layers": (),
-        "external_layers": (),
-        "events": MappingProxyType({}),
-        **changes,
-    }
-    return FunctionSpec(**values)  # type: ignore[arg-type]
+    values: dict[str, object] = {"handler": handler, "timeout": 3, "memory": 128, **changes}
+    code_uri = values.pop("code_uri", folder)
+    assert isinstance(code_uri, Path)
+    return function_spec(code_uri, **values)

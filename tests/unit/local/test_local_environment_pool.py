@@ -6,7 +6,6 @@ import dataclasses
 import threading
 import time
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -21,25 +20,11 @@ from local.environment_pool import (
 )
 from local.lambda_runtime import TIMEOUT_ERROR_TYPE, InvocationResult
 from local.template import FunctionSpec
+from tests.function_specs import function_spec
 
 
 def function(reserved: int | None = None) -> FunctionSpec:
-    return FunctionSpec(
-        logical_id="Fn",
-        function_name="superoffice-app-local-Fn",
-        arn="arn:aws:lambda:eu-west-1:123456789012:function:superoffice-app-local-Fn",
-        code_uri=Path("/nonexistent/code"),
-        handler="app.lambda_handler",
-        runtime="python3.13",
-        timeout=5,
-        memory=1024,
-        architectures=("arm64",),
-        environment=MappingProxyType({}),
-        layers=(),
-        external_layers=(),
-        events=MappingProxyType({}),
-        reserved_concurrency=reserved,
-    )
+    return function_spec(Path("/nonexistent/code"), reserved_concurrency=reserved)
 
 
 class FakeEnvironment:

@@ -9,23 +9,14 @@ import pytest
 
 from local.lambda_runtime import FAKE_CREDENTIALS, function_process_environment
 from local.template import FunctionSpec
+from tests.function_specs import function_spec
 
 
 def make_function(tmp_path: Path) -> FunctionSpec:
-    return FunctionSpec(
-        logical_id="Fn",
-        function_name="superoffice-app-local-Fn",
-        arn="arn:aws:lambda:eu-west-1:123456789012:function:superoffice-app-local-Fn",
-        code_uri=tmp_path / "code",
-        handler="app.lambda_handler",
-        runtime="python3.13",
-        timeout=5,
-        memory=1024,
-        architectures=("arm64",),
+    return function_spec(
+        tmp_path / "code",
         environment=MappingProxyType({"TABLE": "t", "AWS_REGION": "attempted-override"}),
         layers=(tmp_path / "layer",),
-        external_layers=(),
-        events=MappingProxyType({}),
     )
 
 

@@ -9,7 +9,6 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 
@@ -18,26 +17,13 @@ from local._lambda_process import JsonLogFormatter
 from local.lambda_runtime import function_process_environment
 from local.naming import LocalNames
 from local.template import FunctionSpec, load_template
+from tests.function_specs import function_spec
 
 CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
 
 def make_function(tmp_path: Path) -> FunctionSpec:
-    return FunctionSpec(
-        logical_id="Fn",
-        function_name="superoffice-app-local-Fn",
-        arn="arn:aws:lambda:eu-west-1:123456789012:function:superoffice-app-local-Fn",
-        code_uri=tmp_path / "code",
-        handler="app.lambda_handler",
-        runtime="python3.13",
-        timeout=5,
-        memory=1024,
-        architectures=("arm64",),
-        environment=MappingProxyType({}),
-        layers=(),
-        external_layers=(),
-        events=MappingProxyType({}),
-    )
+    return function_spec(tmp_path / "code")
 
 
 @pytest.mark.parametrize(
