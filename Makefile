@@ -26,7 +26,7 @@ comma := ,
 step = @echo "==> $(1)"
 elapsed = echo "==> $(1) in $$(( $$(date +%s) - $(MAKE_STARTED) )) s"
 
-.PHONY: help venv up demo chromium lint typecheck validate unit test fuzz openapi build bench token clean
+.PHONY: help venv up demo smoke chromium lint typecheck validate unit test fuzz openapi build bench token clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,10 @@ up: $(BIN)/.installed node_modules/.installed ## run the app locally: app :3000,
 
 demo: $(BIN)/.installed node_modules/.installed ## a whole tenant lifecycle on the local stack: install, sync, suspend, move, restore, webhook, delete, uninstall
 	$(BIN)/python -m local demo
+
+smoke: $(BIN)/.installed ## check a running stack from outside: make smoke URL=https://<AppBaseUrl> [ENV=sod|stage|production|local]
+	@test -n "$(URL)" || { echo "make smoke: give the stack's base URL: make smoke URL=https://<AppBaseUrl> (or URL=http://127.0.0.1:3000 with make up running)" >&2; exit 2; }
+	$(BIN)/python -m local smoke --url "$(URL)" $(if $(ENV),--environment $(ENV),)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 chromium: ## install Debian's Chromium for the browser test (playwright cannot download one here)

@@ -6,9 +6,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from local.commands import CommandError, contract, demo, invoke, openapi, simulator, token, up
+from local.commands import (
+    CommandError,
+    contract,
+    demo,
+    invoke,
+    openapi,
+    simulator,
+    smoke,
+    token,
+    up,
+)
 
-COMMANDS = (token, invoke, simulator, demo, up, openapi, contract)
+COMMANDS = (token, invoke, simulator, demo, up, openapi, contract, smoke)
 
 
 def build_parser() -> argparse.ArgumentParser:
