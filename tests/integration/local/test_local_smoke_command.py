@@ -20,6 +20,8 @@ from local.services.ports import free_port
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[3]
+
+
 def smoke(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "local", "smoke", *arguments],
