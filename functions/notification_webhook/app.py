@@ -18,6 +18,9 @@ from typing import Any, ParamSpec
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.exceptions import SchemaValidationError
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
@@ -101,7 +104,37 @@ def _idempotent(
 )
 def _receive_notification(body: JsonObject, notification: Notification) -> JsonObject:
     outcome = ROUTES.notifications.receive(notification)
+    # Counted here, behind the deduplication and after the token verified: once per
+    # notification, not per delivery, and never for a forged one.
+    _count_notification(notification)
     return {"accepted": outcome.accepted, "reason": outcome.reason}
+
+
+def _count_notification(notification: Notification) -> None:
+    """`NotificationsReceived` by ChangeType (`suspend`, ...; a number SuperOffice does not
+    document is `unknown`, so the dimension's values stay the six documented ones)."""
+    known = notification.known_type
+    _count("NotificationsReceived", ChangeType=known.name.lower() if known else "unknown")
+
+
+def _count(metric: str, **dimensions: str) -> None:
+    """One more ``metric`` (namespace POWERTOOLS_METRICS_NAMESPACE, dimension `service`
+    and ``dimensions``), written at once as its own EMF line, so that its ChangeType
+    is no other metric's dimension.
+
+    Never fails what was counted: a metric that cannot be written (no namespace set) is
+    logged and dropped.
+    """
+    try:
+        with single_metric(
+            name=metric,
+            unit=MetricUnit.Count,
+            value=1,
+            default_dimensions={"service": logger.service, **dimensions},
+        ):
+            pass
+    except SchemaValidationError as error:
+        logger.warning("metric not written", extra={"metric": metric, "reason": str(error)})
 
 
 @app.post("/notifications/tenant-state")
@@ -193,6 +226,9 @@ def unexpected(error: Exception) -> Response[dict[str, Any]]:
 app.exception_handler(Exception)(unexpected)
 
 
-@logger.inject_lambda_context(clear_state=True)
+# The correlation id of every log line is API Gateway's request id (the access log's too).
+@logger.inject_lambda_context(
+    clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP
+)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -49,7 +49,7 @@ def lambda_handler(event: object, context: LambdaContext) -> dict[str, Any]:
         # The message of an unexpected error could echo request data, so only its type is logged.
         logger.error(
             "authorizer error, denying",
-            extra={**_context_fields(context), "error_type": type(error).__name__},
+            extra={**_context_fields(event, context), "error_type": type(error).__name__},
         )
         return {"isAuthorized": False}
     # Denials are the security events and are always logged; allowed requests are logged
@@ -58,7 +58,7 @@ def lambda_handler(event: object, context: LambdaContext) -> dict[str, Any]:
     if not decision.allowed or logger.isEnabledFor(logging.DEBUG):
         identity = decision.identity
         details = {
-            **_context_fields(context),
+            **_context_fields(event, context),
             "route": route_key,
             "reason": decision.reason,
             "ctx": identity.ctx if identity else None,
@@ -71,12 +71,23 @@ def lambda_handler(event: object, context: LambdaContext) -> dict[str, Any]:
     return decision.response()
 
 
-def _context_fields(context: LambdaContext) -> dict[str, Any]:
-    """The Lambda context's keys on a log line, as Powertools' `inject_lambda_context` added.
+def _context_fields(event: object, context: LambdaContext) -> dict[str, Any]:
+    """The Lambda context's keys on a log line, as Powertools' `inject_lambda_context` added,
+    and the request's `correlation_id`, as the Powertools-Logger functions log it.
 
     Built only when a line is written: the (unlogged) allowed path pays nothing for them.
     """
     return {
+        "correlation_id": _request_id(event),
         "function_name": getattr(context, "function_name", None),
         "function_request_id": getattr(context, "aws_request_id", None),
     }
+
+
+def _request_id(event: object) -> str | None:
+    """API Gateway's id of the request being authorized: the id the app's error pages show
+    and the access log records, so a denial is found by it. Read defensively: this runs on
+    the error path too, where the event may be anything."""
+    request_context = event.get("requestContext") if isinstance(event, dict) else None
+    request_id = request_context.get("requestId") if isinstance(request_context, dict) else None
+    return request_id if isinstance(request_id, str) else None

@@ -189,3 +189,25 @@ def test_handler_module_does_not_import_boto3_or_httpx() -> None:
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_log_line_carries_the_api_request_id_as_its_correlation_id(
+    handler_module: ModuleType, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The id API Gateway gives the request (its access log's `requestId`, the id the app's
+    pages show) is the `correlation_id` of the authorizer's lines, as of the other functions'."""
+    event = authorizer_event(bearer="a.b.c")
+    event["requestContext"]["requestId"] = "Jq3xKhLZFiAEMbw="
+    assert handler_module.lambda_handler(event, lambda_context) == {"isAuthorized": False}
+    denied = json.loads(logged_lines(handler_module).strip().splitlines()[-1])
+    assert denied["message"] == "denied"
+    assert denied["correlation_id"] == "Jq3xKhLZFiAEMbw="
+
+    def explode(_request: object) -> None:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(handler_module.AUTHORIZER, "decide", explode)
+    handler_module.lambda_handler(event, lambda_context)
+    failed = json.loads(logged_lines(handler_module).strip().splitlines()[-1])
+    assert failed["message"] == "authorizer error, denying"
+    assert failed["correlation_id"] == "Jq3xKhLZFiAEMbw="
