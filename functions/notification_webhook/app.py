@@ -19,8 +19,6 @@ from typing import Any, ParamSpec
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from aws_lambda_powertools.metrics.exceptions import SchemaValidationError
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
@@ -28,6 +26,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from superoffice_app.context_ids import BadContextIdentifier, parse_ctx
+from superoffice_app.counters import count
 from superoffice_app.lifecycle.notifications import (
     BadNotification,
     Notification,
@@ -114,27 +113,7 @@ def _count_notification(notification: Notification) -> None:
     """`NotificationsReceived` by ChangeType (`suspend`, ...; a number SuperOffice does not
     document is `unknown`, so the dimension's values stay the six documented ones)."""
     known = notification.known_type
-    _count("NotificationsReceived", ChangeType=known.name.lower() if known else "unknown")
-
-
-def _count(metric: str, **dimensions: str) -> None:
-    """One more ``metric`` (namespace POWERTOOLS_METRICS_NAMESPACE, dimension `service`
-    and ``dimensions``), written at once as its own EMF line, so that its ChangeType
-    is no other metric's dimension.
-
-    Never fails what was counted: a metric that cannot be written (no namespace set) is
-    logged and dropped.
-    """
-    try:
-        with single_metric(
-            name=metric,
-            unit=MetricUnit.Count,
-            value=1,
-            default_dimensions={"service": logger.service, **dimensions},
-        ):
-            pass
-    except SchemaValidationError as error:
-        logger.warning("metric not written", extra={"metric": metric, "reason": str(error)})
+    count(logger, "NotificationsReceived", ChangeType=known.name.lower() if known else "unknown")
 
 
 @app.post("/notifications/tenant-state")

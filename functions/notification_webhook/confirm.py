@@ -14,8 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from aws_lambda_powertools.metrics.exceptions import SchemaValidationError
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -25,6 +23,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from superoffice_app.counters import count
 from superoffice_app.lifecycle.confirmer import Confirmation, ConfirmationStatus
 from superoffice_app.lifecycle.messages import parse_notification_message
 from superoffice_app.wiring.notifications import confirm_cold_start
@@ -57,27 +56,11 @@ def _count_applied(confirmation: Confirmation) -> None:
     """`NotificationsApplied` by ChangeType, as the notification route counts them received."""
     change = confirmation.change
     # change_name() spells a number SuperOffice does not document `unknown (N)`.
-    _count("NotificationsApplied", ChangeType="unknown" if change.startswith("unknown") else change)
-
-
-def _count(metric: str, **dimensions: str) -> None:
-    """One more ``metric`` (namespace POWERTOOLS_METRICS_NAMESPACE, dimension `service`
-    and ``dimensions``), written at once as its own EMF line: a batch mixes change
-    types, and one ``Metrics`` flush has one set of dimensions.
-
-    Never fails what was counted: a metric that cannot be written (no namespace set) is
-    logged and dropped.
-    """
-    try:
-        with single_metric(
-            name=metric,
-            unit=MetricUnit.Count,
-            value=1,
-            default_dimensions={"service": logger.service, **dimensions},
-        ):
-            pass
-    except SchemaValidationError as error:
-        logger.warning("metric not written", extra={"metric": metric, "reason": str(error)})
+    count(
+        logger,
+        "NotificationsApplied",
+        ChangeType="unknown" if change.startswith("unknown") else change,
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -19,12 +19,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from aws_lambda_powertools.metrics.exceptions import SchemaValidationError
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from superoffice_app.context_ids import BadContextIdentifier, is_ctx, parse_ctx
 from superoffice_app.cookies import SESSION_COOKIE_NAME, CookieError, find_cookie
+from superoffice_app.counters import count
 from superoffice_app.onboarding.errors import OnboardingError
 from superoffice_app.onboarding.management import item_row, tenant_view
 from superoffice_app.onboarding.session import SESSION_SECONDS, csrf_token
@@ -91,26 +90,6 @@ def _correlation_id() -> str:
     (``inject_lambda_context`` reads the same field), so it finds this request's lines."""
     context = app.current_event.request_context
     return context.request_id or app.lambda_context.aws_request_id
-
-
-def _count(metric: str, **dimensions: str) -> None:
-    """One more ``metric`` (namespace POWERTOOLS_METRICS_NAMESPACE, dimension `service`
-    and ``dimensions``), written at once as its own EMF line: most requests count
-    nothing, and ``Metrics.log_metrics`` would warn about an empty flush on each of them.
-
-    Never fails what was counted: a metric that cannot be written (no namespace set) is
-    logged and dropped.
-    """
-    try:
-        with single_metric(
-            name=metric,
-            unit=MetricUnit.Count,
-            value=1,
-            default_dimensions={"service": logger.service, **dimensions},
-        ):
-            pass
-    except SchemaValidationError as error:
-        logger.warning("metric not written", extra={"metric": metric, "reason": str(error)})
 
 
 def _wants_json() -> bool:
@@ -232,7 +211,7 @@ def _callback(params: dict[str, str]) -> Response[str]:
     logger.info("signed in", extra={"ctx": signed_in.ctx, "purpose": signed_in.purpose.value})
     if signed_in.purpose is LoginPurpose.INSTALL:
         # complete() has installed (or re-installed) the app for this tenant.
-        _count("Installs")
+        count(logger, "Installs")
     return _redirect(
         signed_in.location,
         [
@@ -380,7 +359,7 @@ def uninstall(ctx: str) -> Response[str]:
         raise problems.not_administrator()
     _check_csrf(_form())
     outcome = ONBOARDING.uninstaller.uninstall(ctx, actor=f"associate {who.get('associate_id')}")
-    _count("Uninstalls")
+    count(logger, "Uninstalls")
 
     def rows(items: Any) -> list[dict[str, Any]]:
         return [item_row(to_stored(item)) for item in items]
