@@ -65,26 +65,40 @@ def test_active_running_unpaused_tenants_are_queued_once_each(harness: SyncHarne
     harness.tenants.transition("Cust40004", TenantStatus.UPGRADING, allowed_from={"active"})
     add_tenant(harness, "Cust40005")
     harness.tenants.transition("Cust40005", TenantStatus.SUSPENDED, allowed_from={"active"})
+    # Suspended, and SuperOffice said so until after now: no check until the answer expires.
+    add_tenant(
+        harness,
+        "Cust40006",
+        state_answer={"State": "Suspended", "IsRunning": False},
+        state_valid_until=valid,
+    )
+    harness.tenants.transition("Cust40006", TenantStatus.SUSPENDED, allowed_from={"active"})
 
     report = dispatcher(harness, QUIET).run()
 
     messages = harness.queued()
     syncs = sorted(m["ctx"] for m in messages if m["kind"] == "sync")
     assert syncs == sorted([f"Cust3{n:04d}" for n in range(25)] + ["Cust40003"])
-    checks = [m for m in messages if m["kind"] == "lifecycle"]
+    checks = sorted(
+        (m for m in messages if m["kind"] == "lifecycle"), key=lambda message: message["ctx"]
+    )
+    # The upgrading tenant, and the suspended one whose state nobody knows any more (a
+    # Resume notification may have been lost): the worker asks the state API.
     assert checks == [
         {
             "kind": "lifecycle",
-            "ctx": "Cust40004",
+            "ctx": ctx,
             "follow_up": "wait_for_running",
             "change_type": None,
         }
+        for ctx in ("Cust40004", "Cust40005")
     ]
     assert report.skipped_paused == 1
     assert report.skipped_not_running == 1
-    assert report.queued == 27
-    assert report.send_calls == 3  # 27 messages, ten per SendMessageBatch
-    assert report.index_pages == 2  # one page per status read
+    assert (report.upgrade_checks, report.suspended_checks) == (1, 1)
+    assert report.queued == 28
+    assert report.send_calls == 3  # 28 messages, ten per SendMessageBatch
+    assert report.index_pages == 3  # one page per status read
 
 
 @pytest.mark.parametrize(

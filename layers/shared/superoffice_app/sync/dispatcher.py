@@ -8,8 +8,11 @@ skips paused tenants and tenants whose still-valid state answer says the API is 
 running, and, by default, does nothing inside SuperOffice's maintenance windows.
 Messages go out with ``SendMessageBatch`` (ten per call) from a few threads, each message
 delayed by a random jitter so the worker fleet does not hit SuperOffice all at once.
-Upgrading tenants get a ``wait_for_running`` check, so a missed or lost "running again"
-moment is noticed within one schedule period.
+Upgrading and suspended tenants get a ``wait_for_running`` check (a suspended one only
+while no valid state answer already says it is not running), so a missed or lost
+"running again" moment (an Upgrade's end, a Resume notification that never arrived, a
+restore of the app's own tables) is noticed within one schedule period: the worker asks
+the state API afresh and makes the tenant active again only if SuperOffice runs it.
 """
 
 from __future__ import annotations
@@ -36,10 +39,11 @@ _SENDERS: Final = 8
 class DispatchReport:
     skipped_for_window: str | None = None
     tenants_seen: int = 0
-    queued: int = 0  # messages sent: syncs and upgrade checks
+    queued: int = 0  # messages sent: syncs, upgrade and suspended checks
     skipped_paused: int = 0
     skipped_not_running: int = 0
     upgrade_checks: int = 0
+    suspended_checks: int = 0
     index_pages: int = 0
     send_calls: int = 0
     failed: int = 0
@@ -84,6 +88,11 @@ class Dispatcher:
         for tenant in self._tenants(TenantStatus.UPGRADING, report):
             messages.append(FollowUpMessage(tenant.ctx, FollowUp.WAIT_FOR_RUNNING).to_body())
             report.upgrade_checks += 1
+        for tenant in self._tenants(TenantStatus.SUSPENDED, report):
+            if tenant.is_running_at(now) is False:  # SuperOffice said so, still valid
+                continue
+            messages.append(FollowUpMessage(tenant.ctx, FollowUp.WAIT_FOR_RUNNING).to_body())
+            report.suspended_checks += 1
         self._send(messages, report)
         return report
 

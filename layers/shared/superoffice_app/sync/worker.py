@@ -46,6 +46,9 @@ __all__ = ["Outcome", "OutcomeStatus", "SyncWorker", "TenantUpkeep", "WorkerSett
 BUSY_DELAY_SECONDS: Final = 30
 # After throttling without a Retry-After, come back after about a minute.
 DEFAULT_DEFER_SECONDS: Final = 60
+# Statuses the dispatcher's `wait_for_running` checks bring back to active once the state
+# API says SuperOffice runs the tenant (dispatcher.py).
+_WAITING_FOR_RUNNING: Final = frozenset({TenantStatus.UPGRADING, TenantStatus.SUSPENDED})
 _GONE_STATES: Final = frozenset({"Deleted", "Deleting"})
 
 
@@ -359,18 +362,26 @@ class SyncWorker:
             return Outcome(
                 "lifecycle", ctx, OutcomeStatus.SKIPPED, f"SuperOffice says {state.state}"
             )
-        if follow_up is FollowUp.WAIT_FOR_RUNNING and profile.status is TenantStatus.UPGRADING:
+        if follow_up is FollowUp.WAIT_FOR_RUNNING and profile.status in _WAITING_FOR_RUNNING:
             try:
-                self._tenants.transition(
-                    ctx, TenantStatus.ACTIVE, allowed_from={TenantStatus.UPGRADING}
-                )
+                self._tenants.transition(ctx, TenantStatus.ACTIVE, allowed_from={profile.status})
             except StoreError:
                 return Outcome(
                     "lifecycle", ctx, OutcomeStatus.SKIPPED, "the tenant moved on meanwhile"
                 )
-            self._tenants.append_event(
-                ctx, "upgrade_finished", f"SuperOffice runs again ({state.version or 'new'})"
-            )
+            if profile.status is TenantStatus.UPGRADING:
+                self._tenants.append_event(
+                    ctx, "upgrade_finished", f"SuperOffice runs again ({state.version or 'new'})"
+                )
+            else:
+                # No Resume notification brought it back (lost, or the app's tables were
+                # restored from before it): SuperOffice's state API says it runs.
+                self._tenants.append_event(
+                    ctx,
+                    "resumed_by_state_check",
+                    "SuperOffice's state API says the tenant runs again (no Resume "
+                    "notification brought it back); syncing resumes",
+                )
         if follow_up is FollowUp.FULL_RESYNC:
             return self._with_lease(message, budget, lambda: self._full_resync(message, budget))
         return self._sync_now(message, budget, reason="resume")
