@@ -334,12 +334,12 @@ def tenant_access(stack: Stack, ctx: str) -> Access:
     try:
         wiring = stack.wiring(tables, TimedTransport(CallLog()))
         stack.install(wiring, ctx)
-        onboarding = wiring.onboarding
-        api = onboarding.state_api.get(ctx).api
+        access = wiring.access
+        api = access.state_api.get(ctx).api
         assert api is not None
         return Access(
             api_base=api.rstrip("/"),
-            ticket=onboarding.tickets.current(ctx).reveal(),
+            ticket=access.tickets.current(ctx).reveal(),
             app_token=stack.credentials.client_secret,
         )
     finally:
