@@ -117,7 +117,7 @@ def superoffice_target(value: str) -> tuple[str, str]:
             f"--superoffice {value!r}: use sod, stage, or SuperOffice's base URL "
             "(https://host, without credentials, query or fragment)"
         )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
         raise ValueError(f"--superoffice {value!r}: http only on a loopback address; use https")
     named = NAMED_HOSTS.get((parts.hostname or "").lower())
     if named in NAMED:
@@ -130,7 +130,8 @@ def superoffice_target(value: str) -> tuple[str, str]:
     return CUSTOM, text.rstrip("/")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """`localhost` or a loopback IP literal: this machine only."""
     if host.lower() == "localhost":
         return True
     try:

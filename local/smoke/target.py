@@ -8,12 +8,11 @@ path (a custom domain's base path mapping): the app's redirect URI is that URL p
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import SplitResult, urlsplit
 
-from local.runner.real_superoffice import NAMED_HOSTS
+from local.runner.real_superoffice import NAMED_HOSTS, is_loopback
 
 # SuperID's authorize endpoint, the same path in every environment
 # (superoffice_app.environments.AUTHORIZE_PATH; a unit test keeps the two equal).
@@ -21,15 +20,6 @@ AUTHORIZE_PATH: Final = "/login/common/oauth/authorize"
 LOCAL: Final = "local"
 ENVIRONMENTS: Final = (*NAMED_HOSTS.values(), LOCAL)
 LOGIN_HOSTS: Final = {name: host for host, name in NAMED_HOSTS.items()}
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

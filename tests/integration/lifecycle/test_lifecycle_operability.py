@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -27,6 +26,7 @@ from tests.integration.lifecycle.conftest import (
     http_event,
     notification,
 )
+from tests.log_capture import captured_log
 
 pytestmark = pytest.mark.integration
 NAMESPACE = "SuperOfficeApp"
@@ -42,14 +42,8 @@ def _metrics_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def log_lines(handler: ModuleType) -> Iterator[io.StringIO]:
     """What the notification function's Logger writes, into a buffer of this test's own."""
-    log_handler = handler.logger.registered_handler
-    assert isinstance(log_handler, logging.StreamHandler)
-    buffer = io.StringIO()
-    previous = log_handler.setStream(buffer)
-    try:
+    with captured_log(handler.logger) as buffer:
         yield buffer
-    finally:
-        log_handler.setStream(previous)
 
 
 def counted(output: str, name: str) -> list[dict[str, Any]]:

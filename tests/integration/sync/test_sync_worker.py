@@ -404,37 +404,28 @@ def test_backup_restored_resyncs_everything(harness: SyncHarness, control: Contr
         assert_mirror_matches(harness, CTX, entity)
 
 
-def test_upgrade_finishes_when_the_state_api_says_running(
-    harness: SyncHarness, control: Control
+@pytest.mark.parametrize(
+    ("status", "not_running", "event"),
+    [
+        (TenantStatus.UPGRADING, "OfflineMaintenance", "upgrade_finished"),
+        # The Resume notification never arrived (or the app's tables were restored from
+        # before it): the dispatcher's check asks the state API, which decides.
+        (TenantStatus.SUSPENDED, "Suspended", "resumed_by_state_check"),
+    ],
+)
+def test_a_waiting_tenant_is_active_again_once_the_state_api_says_running(
+    harness: SyncHarness, control: Control, status: TenantStatus, not_running: str, event: str
 ) -> None:
     harness.install(CTX)
-    harness.tenants.transition(CTX, TenantStatus.UPGRADING, allowed_from={TenantStatus.ACTIVE})
-    control.put(f"/tenants/{CTX}/state", {"state": "OfflineMaintenance"})
+    harness.tenants.transition(CTX, status, allowed_from={TenantStatus.ACTIVE})
+    control.put(f"/tenants/{CTX}/state", {"state": not_running})
     follow_up = message({"kind": "lifecycle", "ctx": CTX, "follow_up": "wait_for_running"})
     assert harness.wiring.worker.handle(follow_up, budget()).status == "skipped"
-    assert harness.tenants.get(CTX).status is TenantStatus.UPGRADING  # type: ignore[union-attr]
+    assert harness.tenants.get(CTX).status is status  # type: ignore[union-attr]
     control.put(f"/tenants/{CTX}/state", {"state": "Running"})
     assert harness.wiring.worker.handle(follow_up, budget()).status == "done"
     assert harness.tenants.get(CTX).status is TenantStatus.ACTIVE  # type: ignore[union-attr]
-    assert harness.mirrored(CTX, "contact")
-
-
-def test_a_suspended_tenant_is_active_again_once_the_state_api_says_running(
-    harness: SyncHarness, control: Control
-) -> None:
-    # The Resume notification never arrived (or the app's tables were restored from
-    # before it): the dispatcher's check asks the state API, which decides.
-    harness.install(CTX)
-    harness.tenants.transition(CTX, TenantStatus.SUSPENDED, allowed_from={TenantStatus.ACTIVE})
-    control.put(f"/tenants/{CTX}/state", {"state": "Suspended"})
-    follow_up = message({"kind": "lifecycle", "ctx": CTX, "follow_up": "wait_for_running"})
-    assert harness.wiring.worker.handle(follow_up, budget()).status == "skipped"
-    assert harness.tenants.get(CTX).status is TenantStatus.SUSPENDED  # type: ignore[union-attr]
-    control.put(f"/tenants/{CTX}/state", {"state": "Running"})
-    assert harness.wiring.worker.handle(follow_up, budget()).status == "done"
-    assert harness.tenants.get(CTX).status is TenantStatus.ACTIVE  # type: ignore[union-attr]
-    kinds = [event.kind for event in harness.tenants.recent_events(CTX)]
-    assert "resumed_by_state_check" in kinds
+    assert event in [entry.kind for entry in harness.tenants.recent_events(CTX)]
     assert harness.mirrored(CTX, "contact")
 
 

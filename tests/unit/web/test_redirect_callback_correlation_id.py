@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-import os
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.conftest import load_function_module
+from tests.log_capture import captured_log
 from tests.unit.web.test_redirect_callback_input import (
     ADMIN,
     body_of,
     call,
-    closed_port,
     event,
+    offline_handler,
 )
 
 REQUEST_ID = "Jq3xKhLZFiAEMbw="
@@ -32,45 +30,14 @@ REQUEST_ID = "Jq3xKhLZFiAEMbw="
 
 @pytest.fixture(scope="module")
 def handler() -> Iterator[ModuleType]:
-    unreachable = f"http://127.0.0.1:{closed_port()}"
-    settings = {
-        "SUPEROFFICE_ENVIRONMENT": "local",
-        "SUPEROFFICE_LOCAL_BASE_URL": unreachable,
-        "SUPEROFFICE_CLIENT_ID": "local-dev-client",
-        "APP_BASE_URL": "http://127.0.0.1:3000",
-        "POWERTOOLS_SERVICE_NAME": "redirect-callback-correlation",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-        "TENANTS_TABLE": "tenants",
-        "APP_KEY_ID": "alias/app",
-        "CLIENT_SECRET_NAME": "app/client-secret",
-        "PRIVATE_KEY_SECRET_NAME": "app/private-key",
-        "SESSION_KEY_SECRET_NAME": "app/session-keys",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-        "AWS_ENDPOINT_URL": unreachable,
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "SYNC_QUEUE_URL", "RECORDS_TABLE"):
-            patch.delenv(name, raising=False)
-        for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_")]:
-            patch.delenv(name)
-        for name, value in settings.items():
-            patch.setenv(name, value)
-        yield load_function_module("redirect_callback")
+    with offline_handler("redirect-callback-correlation", "INFO") as module:
+        yield module
 
 
 @pytest.fixture
 def log_lines(handler: ModuleType) -> Iterator[io.StringIO]:
-    """What the function's Logger writes (JSON lines), into a buffer of this test's own."""
-    log_handler = handler.logger.registered_handler
-    assert isinstance(log_handler, logging.StreamHandler)
-    buffer = io.StringIO()
-    previous = log_handler.setStream(buffer)
-    try:
+    with captured_log(handler.logger) as buffer:
         yield buffer
-    finally:
-        log_handler.setStream(previous)
 
 
 def lines_of(buffer: io.StringIO) -> list[dict[str, Any]]:

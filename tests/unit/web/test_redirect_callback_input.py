@@ -16,6 +16,7 @@ import json
 import os
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -59,16 +60,17 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def handler() -> Iterator[ModuleType]:
+@contextmanager
+def offline_handler(service: str, log_level: str) -> Iterator[ModuleType]:
+    """The function imported with every AWS endpoint and SuperOffice at a closed port."""
     unreachable = f"http://127.0.0.1:{closed_port()}"
     settings = {
         "SUPEROFFICE_ENVIRONMENT": "local",
         "SUPEROFFICE_LOCAL_BASE_URL": unreachable,
         "SUPEROFFICE_CLIENT_ID": "local-dev-client",
         "APP_BASE_URL": "http://127.0.0.1:3000",
-        "POWERTOOLS_SERVICE_NAME": "redirect-callback-input",
-        "POWERTOOLS_LOG_LEVEL": "CRITICAL",
+        "POWERTOOLS_SERVICE_NAME": service,
+        "POWERTOOLS_LOG_LEVEL": log_level,
         "TENANTS_TABLE": "tenants",
         "APP_KEY_ID": "alias/app",
         "CLIENT_SECRET_NAME": "app/client-secret",
@@ -87,6 +89,12 @@ def handler() -> Iterator[ModuleType]:
         for name, value in settings.items():
             patch.setenv(name, value)
         yield load_function_module("redirect_callback")
+
+
+@pytest.fixture(scope="module")
+def handler() -> Iterator[ModuleType]:
+    with offline_handler("redirect-callback-input", "CRITICAL") as module:
+        yield module
 
 
 def event(
