@@ -30,6 +30,7 @@ from superoffice_app.counters import count
 from superoffice_app.lifecycle.notifications import (
     BadNotification,
     Notification,
+    change_dimension,
     parse_notification,
 )
 from superoffice_app.lifecycle.webhooks import (
@@ -105,15 +106,8 @@ def _receive_notification(body: JsonObject, notification: Notification) -> JsonO
     outcome = ROUTES.notifications.receive(notification)
     # Counted here, behind the deduplication and after the token verified: once per
     # notification, not per delivery, and never for a forged one.
-    _count_notification(notification)
+    count(logger, "NotificationsReceived", ChangeType=change_dimension(notification.change_type))
     return {"accepted": outcome.accepted, "reason": outcome.reason}
-
-
-def _count_notification(notification: Notification) -> None:
-    """`NotificationsReceived` by ChangeType (`suspend`, ...; a number SuperOffice does not
-    document is `unknown`, so the dimension's values stay the six documented ones)."""
-    known = notification.known_type
-    count(logger, "NotificationsReceived", ChangeType=known.name.lower() if known else "unknown")
 
 
 @app.post("/notifications/tenant-state")

@@ -24,8 +24,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from superoffice_app.counters import count
-from superoffice_app.lifecycle.confirmer import Confirmation, ConfirmationStatus
+from superoffice_app.lifecycle.confirmer import ConfirmationStatus
 from superoffice_app.lifecycle.messages import parse_notification_message
+from superoffice_app.lifecycle.notifications import change_dimension
 from superoffice_app.wiring.notifications import confirm_cold_start
 
 logger = Logger()
@@ -36,7 +37,8 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def _handle_record(record: SQSRecord) -> None:
-    confirmation = GRAPH.confirmer.handle(parse_notification_message(record.body))
+    message = parse_notification_message(record.body)
+    confirmation = GRAPH.confirmer.handle(message)
     applied = confirmation.status is ConfirmationStatus.APPLIED
     logger.info(
         "notification confirmed" if applied else "notification",
@@ -49,18 +51,8 @@ def _handle_record(record: SQSRecord) -> None:
         },
     )
     if applied:
-        _count_applied(confirmation)
-
-
-def _count_applied(confirmation: Confirmation) -> None:
-    """`NotificationsApplied` by ChangeType, as the notification route counts them received."""
-    change = confirmation.change
-    # change_name() spells a number SuperOffice does not document `unknown (N)`.
-    count(
-        logger,
-        "NotificationsApplied",
-        ChangeType="unknown" if change.startswith("unknown") else change,
-    )
+        # By ChangeType, as the notification route counts them received.
+        count(logger, "NotificationsApplied", ChangeType=change_dimension(message.change_type))
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -28,12 +28,19 @@ class ChangeType(IntEnum):
     MOVE = 5
 
 
-def change_name(change_type: int) -> str:
-    """``suspend``, ``backup_restored``, ... or ``unknown (42)``."""
+def change_dimension(change_type: int) -> str:
+    """``suspend``, ``backup_restored``, ... or ``unknown``: a metric's ChangeType, whose
+    values stay the six SuperOffice documents and one more, whatever number is sent."""
     try:
         return ChangeType(change_type).name.lower()
     except ValueError:
-        return f"unknown ({change_type})"
+        return "unknown"
+
+
+def change_name(change_type: int) -> str:
+    """``suspend``, ``backup_restored``, ... or ``unknown (42)``."""
+    name = change_dimension(change_type)
+    return f"unknown ({change_type})" if name == "unknown" else name
 
 
 class BadNotification(ValueError):
