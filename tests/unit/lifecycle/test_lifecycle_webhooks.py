@@ -149,3 +149,17 @@ def test_a_signed_body_that_is_no_event_is_a_bad_webhook_not_a_bad_signature() -
     raw = event(ContextIdentifier="Cust99999")
     with pytest.raises(BadWebhook, match="not this URL's tenant"):
         service(webhook_secret="new-secret").verify("Cust12345", raw, sign(raw, "new-secret"))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # A repeated member would let a signed delivery be read two ways: refused.
+        event().replace(b'"EventId"', b'"EventId": "other", "EventId"', 1),
+        b"\xff\xfe" + event(),  # not UTF-8
+        event().replace(b"18", b"1e999", 1),  # a number no JSON reader agrees on
+    ],
+)
+def test_a_validly_signed_body_read_two_ways_or_not_text_is_a_bad_webhook(raw: bytes) -> None:
+    with pytest.raises(BadWebhook):
+        service(webhook_secret="new-secret").verify("Cust12345", raw, sign(raw, "new-secret"))
