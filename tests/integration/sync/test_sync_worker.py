@@ -429,6 +429,52 @@ def test_a_waiting_tenant_is_active_again_once_the_state_api_says_running(
     assert harness.mirrored(CTX, "contact")
 
 
+def test_a_tenant_suspended_without_a_notification_follows_the_state_api(
+    harness: SyncHarness, control: Control
+) -> None:
+    # The Suspend notification was lost, or the app's tables were restored from before it.
+    harness.install(CTX)
+    control.put(f"/tenants/{CTX}/state", {"state": "Suspended"})
+    outcome = sync(harness)
+    assert outcome.status == "skipped"
+    assert outcome.reason == "SuperOffice says Suspended"
+    assert harness.tenants.get(CTX).status is TenantStatus.SUSPENDED  # type: ignore[union-attr]
+    assert "suspended_by_state_check" in [e.kind for e in harness.tenants.recent_events(CTX)]
+    assert rest_requests(control.counters(CTX)) == 0
+
+
+def test_a_passing_state_only_skips_the_run(harness: SyncHarness, control: Control) -> None:
+    harness.install(CTX)
+    control.put(f"/tenants/{CTX}/state", {"state": "OfflineMaintenance"})
+    assert sync(harness).status == "skipped"
+    assert harness.tenants.get(CTX).status is TenantStatus.ACTIVE  # type: ignore[union-attr]
+    assert harness.queued() == []
+
+
+def test_a_tenant_deleted_without_a_notification_is_purged_after_the_state_check(
+    harness: SyncHarness, control: Control
+) -> None:
+    harness.install(CTX)
+    sync(harness)
+    harness.queued()  # what the install and the first run queued
+    control.post(f"/tenants/{CTX}/changes", {"change": "Delete", "notify": False})
+    # The first run's state answer is used until its ValidUntil: let that pass.
+    harness.tenants.update_fields(CTX, state_valid_until=datetime.now(UTC) - timedelta(minutes=1))
+    harness.wiring.worker._state_api.forget(CTX)  # and the warm function's copy of it
+    outcome = sync(harness)
+    assert outcome.status == "skipped"
+    assert outcome.reason.endswith("purge queued")
+    assert "deleted_by_state_check" in [e.kind for e in harness.tenants.recent_events(CTX)]
+    queued = harness.queued()
+    assert [(m["kind"], m["follow_up"]) for m in queued] == [("lifecycle", "purge")]
+    assert harness.mirrored(CTX, "contact")  # nothing removed before the purge asks again
+    purge = harness.wiring.worker.handle(message(queued[0]), budget())
+    assert purge.status == "purged"
+    for entity in ENTITIES:
+        assert harness.mirrored(CTX, entity) == {}
+    assert harness.tenants.get(CTX).status is TenantStatus.DELETED  # type: ignore[union-attr]
+
+
 def test_a_paused_tenant_is_skipped(harness: SyncHarness, control: Control) -> None:
     harness.install(CTX)
     harness.tenants.update_fields(CTX, sync_paused=True)

@@ -50,6 +50,9 @@ DEFAULT_DEFER_SECONDS: Final = 60
 # API says SuperOffice runs the tenant (dispatcher.py).
 _WAITING_FOR_RUNNING: Final = frozenset({TenantStatus.UPGRADING, TenantStatus.SUSPENDED})
 _GONE_STATES: Final = frozenset({"Deleted", "Deleting"})
+_SUSPENDED: Final = "Suspended"
+# States that do not pass by themselves: the app's status must follow them.
+_SETTLED_NOT_RUNNING: Final = _GONE_STATES | {_SUSPENDED}
 
 
 class TenantUpkeep(Protocol):
@@ -178,9 +181,7 @@ class SyncWorker:
         try:
             state = self._state(message.ctx, budget, stats, refresh=False)
             if not state.is_running:
-                return Outcome(
-                    kind, message.ctx, OutcomeStatus.SKIPPED, f"SuperOffice says {state.state}"
-                )
+                return self._not_running(kind, message.ctx, state, budget, stats)
             api = self._tenant_api(message.ctx)
             runner = self._runner(message.ctx, api, budget)
             if isinstance(message, RecordMessage):
@@ -211,6 +212,52 @@ class SyncWorker:
             return Outcome(
                 kind, message.ctx, OutcomeStatus.REVOKED, "the tenant revoked the app's access"
             )
+
+    def _not_running(
+        self, kind: str, ctx: str, state: TenantState, budget: Budget, stats: RetryStats
+    ) -> Outcome:
+        """An active tenant that SuperOffice's state API says does not run.
+
+        Suspended or deleted without the notification reaching the app (it was lost, or
+        the app's own tables were restored from before it): the state API, asked afresh,
+        decides as it does for a notification. A suspended tenant is marked so (the
+        dispatcher's check of suspended tenants brings it back once SuperOffice runs it);
+        a deleted one gets the purge a Delete notification would have queued, which asks
+        the state API once more before it removes anything. Passing states (maintenance,
+        provisioning) only skip this run.
+        """
+        skipped = Outcome(kind, ctx, OutcomeStatus.SKIPPED, f"SuperOffice says {state.state}")
+        if state.state not in _SETTLED_NOT_RUNNING:
+            return skipped
+        fresh = self._state(ctx, budget, stats, refresh=True)
+        if fresh.is_running:
+            return Outcome(kind, ctx, OutcomeStatus.SKIPPED, "SuperOffice runs it again")
+        if fresh.state in _GONE_STATES:
+            self._tenants.append_event(
+                ctx,
+                "deleted_by_state_check",
+                f"SuperOffice's state API says the tenant is {fresh.state} (no Delete "
+                "notification reached the app); its data is purged",
+            )
+            self._queue.send(FollowUpMessage(ctx, FollowUp.PURGE).to_body())
+            return Outcome(
+                kind, ctx, OutcomeStatus.SKIPPED, f"SuperOffice says {fresh.state}; purge queued"
+            )
+        if fresh.state != _SUSPENDED:
+            return Outcome(kind, ctx, OutcomeStatus.SKIPPED, f"SuperOffice says {fresh.state}")
+        try:
+            self._tenants.transition(
+                ctx, TenantStatus.SUSPENDED, allowed_from={TenantStatus.ACTIVE}
+            )
+        except StoreError:
+            return Outcome(kind, ctx, OutcomeStatus.SKIPPED, "the tenant moved on meanwhile")
+        self._tenants.append_event(
+            ctx,
+            "suspended_by_state_check",
+            "SuperOffice's state API says the tenant is suspended (no Suspend notification "
+            "reached the app); syncing stops until SuperOffice runs it again",
+        )
+        return Outcome(kind, ctx, OutcomeStatus.SKIPPED, f"SuperOffice says {_SUSPENDED}")
 
     def _entities(self, names: tuple[str, ...] | None) -> list[EntitySpec]:
         if names is None:
