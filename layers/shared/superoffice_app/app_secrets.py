@@ -5,6 +5,10 @@ read through Powertools parameters with caching, so a warm function does not cal
 Manager per request while a rotated secret is picked up within `max_age` seconds. A read
 that fails because Secrets Manager is unreachable or slow raises `AppSecretError` caused
 by botocore's error: `outages.is_outage` says so, and pages answer 503, not 500.
+
+`wiring.settings` imports `SecretNames` for every function, so the token classes (the
+session key ring brings cryptography's key modules, about 15 ms) are imported by the read
+that needs them, not at cold start.
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from superoffice_app.tokens import Secret, SessionKeyRing
-
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+    from superoffice_app.tokens import Secret, SessionKeyRing
 
 CACHE_SECONDS = 300
 
@@ -82,6 +86,8 @@ class AppSecrets:
         return value
 
     def client_secret(self) -> Secret:
+        from superoffice_app.tokens import Secret  # noqa: PLC0415
+
         return Secret(self._read(self._names.client_secret).strip())
 
     def private_key(self) -> RSAPrivateKey:
@@ -102,6 +108,8 @@ class AppSecrets:
         text = self._read(self._names.session_keys)
         if self._parsed_ring is None or self._parsed_ring[0] != text:
             try:
+                from superoffice_app.tokens import SessionKeyRing  # noqa: PLC0415
+
                 self._parsed_ring = (text, SessionKeyRing.from_json(text))
             except ValueError as error:
                 raise AppSecretError(
