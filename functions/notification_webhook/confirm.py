@@ -14,29 +14,26 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from superoffice_app.counters import count
-from superoffice_app.lifecycle.confirmer import ConfirmationStatus
+from superoffice_app.lifecycle.confirmations import ConfirmationStatus
 from superoffice_app.lifecycle.messages import parse_notification_message
 from superoffice_app.lifecycle.notifications import change_dimension
+from superoffice_app.sqs_batch import (
+    LambdaContext,
+    PartialItemFailureResponse,
+    SqsRecord,
+    process_partial_response,
+)
 from superoffice_app.wiring.notifications import confirm_cold_start
 
 logger = Logger()
 # Settings are read and checked here; the confirmer and its clients (boto3, httpx) are
 # built by the first message (``GRAPH.confirmer`` is cached), not at cold start.
 GRAPH = confirm_cold_start()
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def _handle_record(record: SQSRecord) -> None:
+def _handle_record(record: SqsRecord) -> None:
     message = parse_notification_message(record.body)
     confirmation = GRAPH.confirmer.handle(message)
     applied = confirmation.status is ConfirmationStatus.APPLIED
@@ -57,6 +54,5 @@ def _handle_record(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=_handle_record, processor=processor, context=context
-    )
+    # A message that fails is named in the answer and comes back (see sqs_batch).
+    return process_partial_response(event, _handle_record, logger)

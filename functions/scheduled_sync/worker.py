@@ -15,42 +15,33 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from superoffice_app.queues.messages import parse_message
+from superoffice_app.sqs_batch import (
+    LambdaContext,
+    PartialItemFailureResponse,
+    SqsRecord,
+    process_partial_response,
+)
 from superoffice_app.sync.budget import Budget
 from superoffice_app.wiring.sync import sync_cold_start
 
 logger = Logger()
 metrics = Metrics()
 GRAPH = sync_cold_start()
-# A batch whose every message failed is still answered with the list of failures (not
-# an exception): the effect is the same, and the function's Errors alarm keeps meaning
-# "something unexpected broke" rather than "one poison message arrived alone".
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 # Time kept back from the Lambda's remaining time for the checkpoint and the answer.
 _SAFETY_SECONDS = 10.0
 
 
-def _budget(lambda_context: LambdaContext | None) -> Budget:
+def _budget(lambda_context: LambdaContext) -> Budget:
     run_seconds = GRAPH.settings.run_seconds
-    if lambda_context is None:
-        return Budget(run_seconds)
     remaining = lambda_context.get_remaining_time_in_millis() / 1000 - _SAFETY_SECONDS
     return Budget(max(1.0, min(run_seconds, remaining)))
 
 
-def _handle_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
-    # Powertools' batch processor hands the invocation's context to a record handler
-    # that names a ``lambda_context`` parameter: the time left is read per message.
+def _handle_record(record: SqsRecord, lambda_context: LambdaContext) -> None:
+    # The time left is read per message: the messages before it have spent some.
     message = parse_message(record.body)
     outcome = GRAPH.worker.handle(message, _budget(lambda_context))
     logger.append_keys(ctx=outcome.ctx)
@@ -78,6 +69,6 @@ def _handle_record(record: SQSRecord, lambda_context: LambdaContext | None = Non
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=_handle_record, processor=processor, context=context
-    )
+    # A message that fails is named in the answer and comes back (see sqs_batch); a batch
+    # whose every message failed is answered the same way, not with an exception.
+    return process_partial_response(event, lambda record: _handle_record(record, context), logger)

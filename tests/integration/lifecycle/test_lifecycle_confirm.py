@@ -29,6 +29,7 @@ from superoffice_app.lifecycle.messages import NotificationMessage, parse_notifi
 from superoffice_app.store import DynamoTable, TenantStatus, TenantStore
 from superoffice_app.superoffice.http import new_http_client, utc_now
 from superoffice_app.superoffice.state_api import StateApiClient
+from tests.conftest import LambdaContext
 from tests.integration.conftest import drain_queue
 from tests.integration.lifecycle.conftest import (
     CTX,
@@ -41,7 +42,9 @@ from tests.integration.lifecycle.conftest import (
     notification,
     queue_url,
     queued,
+    sqs_event,
 )
+from tests.log_capture import captured_log
 
 pytestmark = pytest.mark.integration
 
@@ -319,3 +322,25 @@ def test_poison_messages_are_reported_as_failures(confirm: ModuleType) -> None:
     for body in ("not json", '{"kind": "notification", "ctx": "Cust1", "ctx": "Cust2"}'):
         sqs.send_message(QueueUrl=queue_url(confirm, "NOTIFICATION_QUEUE_URL"), MessageBody=body)
     assert len(confirm_queued(confirm)) == 2
+
+
+def test_a_failed_message_is_logged_by_id_and_error_type_never_its_body(
+    confirm: ModuleType,
+) -> None:
+    body = json.dumps({"kind": "notification", "ctx": CTX, "token_id": "tenant-data"})
+    received = {"MessageId": "m1", "ReceiptHandle": "r1", "Body": body, "MD5OfBody": "-"}
+    with captured_log(confirm.logger) as buffer:
+        answer = confirm.lambda_handler(sqs_event([received]), LambdaContext())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    (failed,) = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert (failed["level"], failed["message_id"], failed["error_type"]) == (
+        "WARNING",
+        "m1",
+        "BadNotificationMessage",
+    )
+    assert "tenant-data" not in buffer.getvalue()
+
+
+def test_an_event_that_is_not_an_sqs_batch_is_refused_by_name(confirm: ModuleType) -> None:
+    with pytest.raises(ValueError, match="expected an SQS event"):
+        confirm.lambda_handler({"Records": [{"body": "{}"}]}, LambdaContext())

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from superoffice_app.sync.budget import Budget
+from superoffice_app.sync.worker import Outcome, OutcomeStatus
 from tests.conftest import REPO, LambdaContext, load_function_module
 from tests.integration.sync.conftest import APP_BASE_URL, SECRET_NAMES, SyncHarness
 
@@ -106,6 +108,47 @@ def test_a_poison_message_is_reported_as_a_batch_item_failure(function: SimpleNa
     event = load("worker-poison-message.json")
     result = function.worker.lambda_handler(event, WorkerContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+
+
+class Countdown(LambdaContext):
+    """An invocation whose time left is read once per message, shrinking each time."""
+
+    def __init__(self, *remaining_millis: int) -> None:
+        super().__init__()
+        self.remaining = list(remaining_millis)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining.pop(0)
+
+
+class BudgetRecorder:
+    """Stands in for the layer's SyncWorker: notes each message's budget, does nothing."""
+
+    def __init__(self) -> None:
+        self.budgets: list[float] = []
+
+    def handle(self, message: Any, budget: Budget) -> Outcome:
+        self.budgets.append(budget.seconds)
+        return Outcome(kind="sync", ctx=message.ctx, status=OutcomeStatus.DONE)
+
+
+def test_each_message_gets_the_time_the_invocation_has_left(
+    function: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 10 s are kept back for the checkpoint; never more than SYNC_RUN_SECONDS (90), never
+    # less than a second.
+    recorder = BudgetRecorder()
+    monkeypatch.setattr(function.worker.GRAPH, "worker", recorder)
+    (record,) = load("worker-scheduled-sync.json")["Records"]
+    event = {"Records": [{**record, "messageId": f"m{i}"} for i in range(4)]}
+    result = function.worker.lambda_handler(event, Countdown(300_000, 40_000, 25_000, 5_000))
+    assert result == {"batchItemFailures": []}
+    assert recorder.budgets == [90.0, 30.0, 15.0, 1.0]
+
+
+def test_an_event_that_is_not_an_sqs_batch_is_refused_by_name(function: SimpleNamespace) -> None:
+    with pytest.raises(ValueError, match="expected an SQS event"):
+        function.worker.lambda_handler({"Records": "nope"}, WorkerContext())
 
 
 def test_the_scheduled_sample_mirrors_the_tenant(

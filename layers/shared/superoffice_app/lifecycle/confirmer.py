@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, Final, Protocol
 
 from superoffice_app.queues.messages import FollowUp, FollowUpMessage
@@ -36,6 +35,7 @@ from superoffice_app.store import (
 from superoffice_app.superoffice.http import SuperOfficeError
 from superoffice_app.superoffice.state_api import TenantNotFound, TenantState
 
+from .confirmations import ConfirmationStatus
 from .decisions import Decision, Observed, Verdict, decide, follow_up_of, precheck
 from .messages import NotificationMessage
 from .notifications import change_name
@@ -64,16 +64,6 @@ class StateReader(Protocol):
     """``superoffice_app.superoffice.state_api.StateApiClient``."""
 
     def get(self, ctx: str, *, refresh: bool = False) -> TenantState: ...
-
-
-class ConfirmationStatus(StrEnum):
-    """What became of one message (the value is what the function logs)."""
-
-    APPLIED = "applied"
-    IGNORED = "ignored"  # nothing to do, now or later
-    RECHECKING = "rechecking"  # the state API does not bear it out yet: asked again later
-    WAITING = "waiting"  # the state API could not be asked: the message waits on the queue
-    UNCONFIRMED = "unconfirmed"  # recorded, nothing changed
 
 
 @dataclass(frozen=True)
