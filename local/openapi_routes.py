@@ -1,4 +1,4 @@
-"""What each HTTP API route takes and answers beyond what its Powertools resolver declares.
+"""What each HTTP API route takes and answers beyond what its resolver declares.
 
 The functions read query strings, forms, cookies and JSON bodies by hand (typed
 parameters would need pydantic in the Lambda layer), so their resolvers describe only

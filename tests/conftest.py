@@ -68,7 +68,7 @@ def _botocore_models_parsed_once() -> Iterator[None]:
 
     Every boto3 Session has a loader of its own that reads and parses them again, tens of
     milliseconds a service, and the function modules the tests import afresh make new
-    sessions (Powertools' idempotency layer makes one per import): a fifth of the
+    sessions (each test wiring makes its clients afresh): a fifth of the
     onboarding and lifecycle tests' time went there. Within a session botocore already
     hands one parsed file to all its clients, so sharing it between sessions is as safe.
     Keyed by the file's full path; the function processes of the local stack are not

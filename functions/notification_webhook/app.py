@@ -1,32 +1,27 @@
 """NotificationWebhookFunction: SuperOffice's customer-state-change notifications and CRM
 record webhooks.
 
-Thin: read the body once, deduplicate (Powertools idempotency with explicit key fields
-and a stable key prefix), hand it to the layer's lifecycle services, which verify the
-notification's token and the webhook's signature, and answer at once in HTTP. A
-notification is only queued here: NotificationConfirmFunction (confirm.py) applies what
-SuperOffice's state API bears out. A bad or missing token or signature is 401 and changes
-nothing; a malformed body or path is 400 with a message; an outage of what the function
-needs (DynamoDB, KMS, SQS) is 503 with Retry-After, so SuperOffice delivers again.
+Thin: read the body once, deduplicate (the layer's idempotency store on IdempotencyTable,
+keyed by explicit fields under a stable prefix), hand it to the layer's lifecycle
+services, which verify the notification's token and the webhook's signature, and answer
+at once in HTTP. A notification is only queued here: NotificationConfirmFunction
+(confirm.py) applies what SuperOffice's state API bears out. A bad or missing token or
+signature is 401 and changes nothing; a malformed body or path is 400 with a message; an
+outage of what the function needs (DynamoDB, KMS, SQS) is 503 with Retry-After, so
+SuperOffice delivers again.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, ParamSpec
+from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
 from superoffice_app.context_ids import BadContextIdentifier, parse_ctx
 from superoffice_app.counters import count
+from superoffice_app.http_api import HttpApiResolver, Response
+from superoffice_app.idempotency import AlreadyInProgress, PayloadMismatch
 from superoffice_app.lifecycle.notifications import (
     BadNotification,
     Notification,
@@ -46,15 +41,11 @@ from superoffice_app.tokens import TokenError
 from superoffice_app.wiring.notifications import routes_cold_start
 
 logger = Logger()
-app = APIGatewayHttpResolver()
-# Settings are read and checked here; the services and the idempotency persistence layer,
-# with their AWS clients, are built by the first delivery (``ROUTES`` caches them).
+app = HttpApiResolver()
+# Settings are read and checked here; the services and the idempotency stores, with
+# their AWS clients, are built by the first delivery (``ROUTES`` caches them).
 ROUTES = routes_cold_start()
 
-NOTIFICATION_IDEMPOTENCY = ROUTES.notification_idempotency
-WEBHOOK_IDEMPOTENCY = ROUTES.webhook_idempotency
-
-Arguments = ParamSpec("Arguments")
 JsonObject = dict[str, Any]
 
 
@@ -66,48 +57,34 @@ def _json(
 
 def _raw() -> bytes:
     event = app.current_event
-    return raw_body(event.get("body"), is_base64=bool(event.get("isBase64Encoded")))
+    return raw_body(event.body, is_base64=event.is_base64_encoded)
 
 
-def _idempotent(
-    *, key_argument: str, config: IdempotencyConfig, key_prefix: str
-) -> Callable[[Callable[Arguments, JsonObject]], Callable[Arguments, JsonObject]]:
-    """Powertools' ``idempotent_function`` with its signature kept (it is untyped): the
-    ``key_argument`` is hashed into the key; the other arguments are passed through, so
-    the parsed body goes on as it is rather than being read again. Decorated on the first
-    call, since Powertools' persistence layer wants its DynamoDB client when it is made."""
-
-    def decorate(function: Callable[Arguments, JsonObject]) -> Callable[Arguments, JsonObject]:
-        @functools.cache
-        def deduplicated() -> Callable[Arguments, JsonObject]:
-            wrapped: Callable[Arguments, JsonObject] = idempotent_function(
-                function,
-                data_keyword_argument=key_argument,
-                # One persistence layer per function (Powertools configures a layer once).
-                persistence_store=ROUTES.persistence(),
-                config=config,
-                key_prefix=key_prefix,
-            )
-            return wrapped
-
-        @functools.wraps(function)
-        def call(*args: Arguments.args, **kwargs: Arguments.kwargs) -> JsonObject:
-            return deduplicated()(*args, **kwargs)
-
-        return call
-
-    return decorate
+def _remaining_millis() -> int:
+    """The invocation's time left: a claim on a delivery may be taken over after it."""
+    return app.lambda_context.get_remaining_time_in_millis()
 
 
-@_idempotent(
-    key_argument="body", config=NOTIFICATION_IDEMPOTENCY, key_prefix="superoffice-app.tenant-state"
-)
-def _receive_notification(body: JsonObject, notification: Notification) -> JsonObject:
-    outcome = ROUTES.notifications.receive(notification)
-    # Counted here, behind the deduplication and after the token verified: once per
-    # notification, not per delivery, and never for a forged one.
-    count(logger, "NotificationsReceived", ChangeType=change_dimension(notification.change_type))
-    return {"accepted": outcome.accepted, "reason": outcome.reason}
+def _receive_notification(notification: Notification) -> JsonObject:
+    """Once per token (``ROUTES.notification_deliveries``): the token is the key, and
+    [ContextIdentifier, ChangeType] the payload it may not be reused with. These shapes
+    are what the stored keys and validation hashes are made of."""
+
+    def receive() -> JsonObject:
+        outcome = ROUTES.notifications.receive(notification)
+        # Counted here, behind the deduplication and after the token verified: once per
+        # notification, not per delivery, and never for a forged one.
+        count(
+            logger, "NotificationsReceived", ChangeType=change_dimension(notification.change_type)
+        )
+        return {"accepted": outcome.accepted, "reason": outcome.reason}
+
+    return ROUTES.notification_deliveries.once(
+        notification.token,
+        receive,
+        payload=[notification.ctx, notification.change_type],
+        remaining_millis=_remaining_millis(),
+    )
 
 
 @app.post("/notifications/tenant-state")
@@ -117,25 +94,17 @@ def tenant_state() -> Response[dict[str, Any]]:
         notification = parse_notification(raw)
     except (BadNotification, BadWebhook) as error:
         return _json(400, {"message": str(error)})
-    NOTIFICATION_IDEMPOTENCY.register_lambda_context(app.lambda_context)
     try:
-        result = _receive_notification(
-            body={
-                "ContextIdentifier": notification.ctx,
-                "ChangeType": notification.change_type,
-                "Token": notification.token,
-            },
-            notification=notification,
-        )
+        result = _receive_notification(notification)
     except TokenError as error:
         logger.warning(
             "notification refused", extra={"ctx": notification.ctx, "reason": str(error)}
         )
         return _json(401, {"message": "the notification's token is not valid"})
-    except IdempotencyValidationError:
+    except PayloadMismatch:
         logger.warning("notification token reused", extra={"ctx": notification.ctx})
         return _json(409, {"message": "this token was already used for another notification"})
-    except IdempotencyAlreadyInProgressError:
+    except AlreadyInProgress:
         return _json(202, {"message": "this notification is being received"})
     logger.info(
         "notification",
@@ -145,12 +114,16 @@ def tenant_state() -> Response[dict[str, Any]]:
     return _json(202 if result["accepted"] else 200, result)
 
 
-@_idempotent(
-    key_argument="key", config=WEBHOOK_IDEMPOTENCY, key_prefix="superoffice-app.crm-webhook"
-)
-def _apply_webhook(key: JsonObject, event: WebhookEvent) -> JsonObject:
-    outcome = ROUTES.webhooks.handle(event)
-    return {"queued": outcome.accepted, "reason": outcome.reason}
+def _apply_webhook(event: WebhookEvent) -> JsonObject:
+    """Once per (tenant, EventId) (``ROUTES.webhook_deliveries``; the stored key's shape)."""
+
+    def apply() -> JsonObject:
+        outcome = ROUTES.webhooks.handle(event)
+        return {"queued": outcome.accepted, "reason": outcome.reason}
+
+    return ROUTES.webhook_deliveries.once(
+        [event.ctx, event.event_id], apply, remaining_millis=_remaining_millis()
+    )
 
 
 @app.post("/webhooks/crm/<ctx>")
@@ -170,10 +143,9 @@ def crm_webhook(ctx: str) -> Response[dict[str, Any]]:
         return _json(400, {"message": str(error)})
     if event.is_test:
         return _json(200, {"message": "registration test received"})
-    WEBHOOK_IDEMPOTENCY.register_lambda_context(app.lambda_context)
     try:
-        result = _apply_webhook(key={"ctx": tenant, "EventId": event.event_id}, event=event)
-    except IdempotencyAlreadyInProgressError:
+        result = _apply_webhook(event)
+    except AlreadyInProgress:
         return _json(202, {"message": "this event is being handled"})
     return _json(200, result)
 
@@ -195,7 +167,6 @@ def unexpected(error: Exception) -> Response[dict[str, Any]]:
     return _json(500, {"message": "internal error; SuperOffice may deliver again"})
 
 
-# Registered by a call, not as a decorator: Powertools' registration is untyped.
 app.exception_handler(Exception)(unexpected)
 
 

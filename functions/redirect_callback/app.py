@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from superoffice_app.context_ids import BadContextIdentifier, is_ctx, parse_ctx
 from superoffice_app.cookies import SESSION_COOKIE_NAME, CookieError, find_cookie
 from superoffice_app.counters import count
+from superoffice_app.http_api import HttpApiResolver, NextMiddleware, Response
 from superoffice_app.onboarding.errors import OnboardingError
 from superoffice_app.onboarding.management import item_row, tenant_view
 from superoffice_app.onboarding.session import SESSION_SECONDS, csrf_token
@@ -33,19 +32,21 @@ from superoffice_app.onboarding.signin import (
     LoginPurpose,
 )
 from superoffice_app.outages import outage_cause
-from superoffice_app.provisioning.recorder import to_stored
+from superoffice_app.set_cookies import SameSite, set_cookie
 from superoffice_app.store import (
     ConflictError,
     StoreError,
     TenantNotFoundError,
     TenantStatusError,
 )
-from superoffice_app.superoffice.http import UnexpectedResponse
 from superoffice_app.web import pages, problems
 from superoffice_app.web.errors import problem_for
 from superoffice_app.web.forms import BadForm, parse_form
 from superoffice_app.web.problems import Problem
 from superoffice_app.wiring.onboarding import cold_start
+
+if TYPE_CHECKING:
+    from superoffice_app.superoffice.http import UnexpectedResponse
 
 # On every answer: HTTPS only for a year (browsers ignore it over plain http, as locally),
 # no content sniffing, and no page address sent to other sites (a callback's URL carries
@@ -59,7 +60,7 @@ SECURITY_HEADERS = {
 JSON_PATH_PREFIXES = ("/api/", "/.well-known/")
 
 logger = Logger()
-app = APIGatewayHttpResolver()
+app = HttpApiResolver()
 ONBOARDING = cold_start()
 SYNC_ACTIONS = {"pause": True, "resume": False}  # the form's action -> sync_paused
 
@@ -67,13 +68,14 @@ SYNC_ACTIONS = {"pause": True, "resume": False}  # the form's action -> sync_pau
 # -- helpers ---------------------------------------------------------------------------
 
 
-def _tenant_in_address(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Any:
+def _tenant_in_address(resolver: HttpApiResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """Every `<ctx>` route: the tenant in the path is a context identifier, or 400.
 
     Checked here, once, before any route code (and the authorizer's context check) sees
-    it. The value is the one Powertools hands the route function (from the raw path).
+    it. The value is the one the route function is handed (from the raw path, so still
+    percent-encoded: `Cust1000%31` is not a tenant).
     """
-    ctx = resolver.context.get("_route_args", {}).get("ctx")
+    ctx = resolver.route_arguments.get("ctx")
     if ctx is not None:
         try:
             parse_ctx(ctx, "the tenant in the address")
@@ -88,20 +90,19 @@ app.use(middlewares=[_tenant_in_address])
 def _correlation_id() -> str:
     """The id a page shows: API Gateway's request id, the logger's `correlation_id` too
     (``inject_lambda_context`` reads the same field), so it finds this request's lines."""
-    context = app.current_event.request_context
-    return context.request_id or app.lambda_context.aws_request_id
+    return app.current_event.request_id or app.lambda_context.aws_request_id
 
 
 def _wants_json() -> bool:
     event = app.current_event
     if event.path.startswith(JSON_PATH_PREFIXES):
         return True
-    if (event.query_string_parameters or {}).get("format") == "json":
+    if event.query_string_parameters.get("format") == "json":
         return True
-    return "application/json" in (event.headers or {}).get("accept", "")
+    return "application/json" in event.headers.get("accept", "")
 
 
-def _html(body: str, status: int = 200, cookies: list[Cookie] | None = None) -> Response[str]:
+def _html(body: str, status: int = 200, cookies: list[str] | None = None) -> Response[str]:
     return Response(
         status_code=status,
         content_type="text/html; charset=utf-8",
@@ -120,7 +121,7 @@ def _json(data: Any, status: int = 200) -> Response[str]:
     )
 
 
-def _redirect(location: str, cookies: list[Cookie] | None = None) -> Response[str]:
+def _redirect(location: str, cookies: list[str] | None = None) -> Response[str]:
     return Response(
         status_code=303,
         body="",
@@ -129,21 +130,14 @@ def _redirect(location: str, cookies: list[Cookie] | None = None) -> Response[st
     )
 
 
-def _cookie(name: str, value: str, max_age: int, same_site: SameSite) -> Cookie:
-    return Cookie(
-        name=name,
-        value=value,
-        path="/",
-        secure=True,
-        http_only=True,
-        max_age=max_age,
-        same_site=same_site,
-    )
+def _cookie(name: str, value: str, max_age: int, same_site: SameSite) -> str:
+    """A `Set-Cookie` value: Path=/, Secure and HttpOnly, as the `__Host-` names require."""
+    return set_cookie(name, value, max_age=max_age, same_site=same_site)
 
 
 def _request_cookie(name: str) -> str | None:
     try:
-        return find_cookie(app.current_event.cookies or [], name)
+        return find_cookie(app.current_event.cookies, name)
     except CookieError as error:
         raise problems.bad_request("The browser sent conflicting cookies.") from error
 
@@ -151,14 +145,14 @@ def _request_cookie(name: str) -> str | None:
 def _form() -> dict[str, str]:
     event = app.current_event
     try:
-        return parse_form(event.body, is_base64=bool(event.is_base64_encoded))
+        return parse_form(event.body, is_base64=event.is_base64_encoded)
     except BadForm as error:
         raise problems.bad_request(str(error)) from error
 
 
-def _authorized_ctx(ctx: str) -> dict[str, Any]:
+def _authorized_ctx(ctx: str) -> Mapping[str, Any]:
     """The authorizer's context, checked again here: the path's tenant must be the token's."""
-    lambda_context = app.current_event.request_context.authorizer.get_lambda or {}
+    lambda_context = app.current_event.authorizer_context
     if lambda_context.get("ctx") != ctx:
         raise Problem(
             403,
@@ -184,9 +178,7 @@ def _check_csrf(form: dict[str, str]) -> str:
 def _start(purpose: LoginPurpose) -> Response[str]:
     ctx = app.current_event.get_query_string_value("ctx") or None
     start = ONBOARDING.sign_in.start(purpose, ctx)
-    cookie = _cookie(
-        LOGIN_COOKIE_NAME, start.login_cookie, LOGIN_COOKIE_SECONDS, SameSite.NONE_MODE
-    )
+    cookie = _cookie(LOGIN_COOKIE_NAME, start.login_cookie, LOGIN_COOKIE_SECONDS, "None")
     return _redirect(start.location, [cookie])
 
 
@@ -215,15 +207,15 @@ def _callback(params: dict[str, str]) -> Response[str]:
     return _redirect(
         signed_in.location,
         [
-            _cookie(SESSION_COOKIE_NAME, session, SESSION_SECONDS, SameSite.LAX_MODE),
-            _cookie(LOGIN_COOKIE_NAME, "", 0, SameSite.NONE_MODE),
+            _cookie(SESSION_COOKIE_NAME, session, SESSION_SECONDS, "Lax"),
+            _cookie(LOGIN_COOKIE_NAME, "", 0, "None"),
         ],
     )
 
 
 @app.get("/callback")
 def callback_query() -> Response[str]:
-    return _callback(dict(app.current_event.query_string_parameters or {}))
+    return _callback(dict(app.current_event.query_string_parameters))
 
 
 @app.post("/callback")
@@ -362,10 +354,13 @@ def uninstall(ctx: str) -> Response[str]:
     count(logger, "Uninstalls")
 
     def rows(items: Any) -> list[dict[str, Any]]:
+        # Only an uninstall reads the provisioning records: not imported at init.
+        from superoffice_app.provisioning.recorder import to_stored  # noqa: PLC0415
+
         return [item_row(to_stored(item)) for item in items]
 
     removed, left = rows(outcome.removed), rows(outcome.left_for_administrator)
-    clear = [_cookie(SESSION_COOKIE_NAME, "", 0, SameSite.LAX_MODE)]
+    clear = [_cookie(SESSION_COOKIE_NAME, "", 0, "Lax")]
     if _wants_json():
         return _json(
             {
@@ -391,7 +386,13 @@ def uninstall(ctx: str) -> Response[str]:
 
 
 def _unexpected_answer(error: BaseException) -> UnexpectedResponse | None:
-    """The answer of SuperOffice's behind ``error`` that did not fit, if that was the cause."""
+    """The answer of SuperOffice's behind ``error`` that did not fit, if that was the cause.
+
+    SuperOffice's client module is imported here, by the first error page, not at init
+    (about a third of the floor, for `email.utils`); a route that called SuperOffice has
+    imported it already."""
+    from superoffice_app.superoffice.http import UnexpectedResponse  # noqa: PLC0415
+
     seen: set[int] = set()
     cause: BaseException | None = error
     while cause is not None and id(cause) not in seen:
@@ -482,8 +483,8 @@ def unexpected(error: Exception) -> Response[str]:
     )
 
 
-# Registered by call, not as decorators: Powertools' decorator is untyped and would hide
-# these functions' types. The most specific handler wins, whatever the order.
+# Registered by call, not as decorators: a decorator would give these functions the
+# handler type, hiding `problem`'s `cause`. The most specific handler wins, whatever the order.
 app.exception_handler(OnboardingError)(onboarding_refused)
 app.exception_handler(Problem)(problem)
 app.exception_handler(StoreError)(store_refused)

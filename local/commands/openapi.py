@@ -17,11 +17,11 @@ def add_parser(subcommands: Any) -> None:
 
     parser = subcommands.add_parser(
         "openapi",
-        help="write docs/openapi.json from the functions' Powertools resolvers",
+        help="write docs/openapi.json from the routes the functions register",
         description=(
-            "Build the HTTP API's OpenAPI description from the Powertools resolvers of the "
-            "template's HTTP API functions, checked against template.yaml's routes, and "
-            "write it (deterministic: the same code gives the same file)."
+            "Build the HTTP API's OpenAPI description from the routes the template's HTTP "
+            "API functions register, checked against template.yaml's routes, and write it "
+            "(deterministic: the same code gives the same file)."
         ),
     )
     parser.add_argument(

@@ -458,3 +458,47 @@ def test_a_race_with_the_store_is_a_4xx_not_a_500(
     )
     assert result["statusCode"] == status, body_of(result)[:300]
     assert title in body_of(result)
+
+
+# -- what no route takes ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/tenants/Cust10001"),  # a known path, another method: 404 as before (no 405)
+        ("POST", "/install"),
+        ("HEAD", "/install"),
+        ("GET", "/install/"),
+        ("GET", "/tenants/"),
+    ],
+)
+def test_what_no_route_takes_is_the_not_found_page(
+    handler: ModuleType, method: str, path: str
+) -> None:
+    result = call(handler, event(method, path, "$default", authorizer=ADMIN))
+    assert result["statusCode"] == 404, body_of(result)[:300]
+    assert "Page not found" in body_of(result)
+    assert result["headers"]["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "built",
+    [
+        {},
+        {"rawPath": 7, "requestContext": {"http": {"method": "GET"}}},
+        {"rawPath": "/install", "requestContext": "GET"},
+        {"rawPath": "/install", "requestContext": {"http": {"method": ["GET"]}}},
+        {"rawPath": "install", "requestContext": {"http": {"method": "GET"}}},
+        # A route, but no authorizer context: refused as another tenant's (403).
+        {"rawPath": "/tenants/Cust10001", "requestContext": {"http": {"method": "GET"}}},
+        [],
+        None,
+        "GET /install",
+    ],
+    ids=repr,
+)
+def test_an_event_not_shaped_as_api_gateways_is_a_4xx(handler: ModuleType, built: Any) -> None:
+    result = call(handler, built)
+    assert 400 <= result["statusCode"] < 500, body_of(result)[:300]
+    assert "Traceback" not in body_of(result)

@@ -2,7 +2,7 @@
 
 ``NotificationRoutes``: the services of the notification route (token check, queue to
 NotificationQueue) and the CRM webhook route (signature check, queue a targeted sync),
-with the idempotency configs and persistence layers Powertools' decorators use.
+and each route's idempotency store on IdempotencyTable.
 ``ConfirmGraph``: NotificationConfirmFunction's confirmer, which asks the state API afresh
 and applies what it bears out. Both reach tenants through the shared ``TenantAccess``;
 neither reads a secret of the app's. Nothing that holds an AWS client is built before it
@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from superoffice_app import aws_clients
+from superoffice_app.idempotency import IdempotencyStore
 from superoffice_app.lifecycle.service import NotificationService, WebhookService
 from superoffice_app.queues.sqs import SyncQueue
 from superoffice_app.tokens import StateChangeTokenValidator
@@ -34,6 +35,10 @@ __all__ = ["ConfirmGraph", "NotificationRoutes", "confirm_cold_start", "routes_c
 
 # Deliveries are deduplicated for a week: longer than SuperOffice retries one.
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
+# Part of every stored key (the ones Powertools' idempotency wrote too): changing one
+# forgets every delivery of its kind seen in the last week.
+NOTIFICATION_KEY_PREFIX = "superoffice-app.tenant-state"
+WEBHOOK_KEY_PREFIX = "superoffice-app.crm-webhook"
 
 
 class NotificationRoutes:
@@ -72,42 +77,28 @@ class NotificationRoutes:
         )
 
     @cached_property
-    def notification_idempotency(self) -> Any:
+    def notification_deliveries(self) -> IdempotencyStore:
         """One token, one notification: the token alone is the key, so a token captured
-        and replayed with another ChangeType or tenant is the same notification, and
-        payload validation refuses it (IdempotencyValidationError: the handler answers a
-        conflict) instead of answering with the first one's result. The stored key is a
-        hash, so no token is kept in the table."""
-        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig  # noqa: PLC0415
-
-        return IdempotencyConfig(
-            event_key_jmespath="Token",
-            payload_validation_jmespath="[ContextIdentifier, ChangeType]",
-            raise_on_no_idempotency_key=True,
+        and replayed with another ChangeType or tenant is the same notification, and the
+        payload check refuses it (PayloadMismatch: the handler answers a conflict)
+        instead of answering with the first one's result. The stored key is a hash, so
+        no token is kept in the table."""
+        return IdempotencyStore(
+            self.access.table.client,
+            self.settings.idempotency_table,
+            key_prefix=NOTIFICATION_KEY_PREFIX,
             expires_after_seconds=IDEMPOTENCY_SECONDS,
+            validate_payload=True,
         )
 
     @cached_property
-    def webhook_idempotency(self) -> Any:
+    def webhook_deliveries(self) -> IdempotencyStore:
         """A CRM webhook delivery is one (tenant, EventId)."""
-        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig  # noqa: PLC0415
-
-        return IdempotencyConfig(
-            event_key_jmespath="[ctx, EventId]",
-            raise_on_no_idempotency_key=True,
+        return IdempotencyStore(
+            self.access.table.client,
+            self.settings.idempotency_table,
+            key_prefix=WEBHOOK_KEY_PREFIX,
             expires_after_seconds=IDEMPOTENCY_SECONDS,
-        )
-
-    def persistence(self) -> Any:
-        """A new idempotency persistence layer on IdempotencyTable, on the tenant store's
-        DynamoDB client (short timeouts). One per decorated function: Powertools
-        configures a layer once, with the first config it sees."""
-        from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415
-            DynamoDBPersistenceLayer,
-        )
-
-        return DynamoDBPersistenceLayer(
-            table_name=self.settings.idempotency_table, boto3_client=self.access.table.client
         )
 
 
