@@ -35,6 +35,7 @@ print(json.dumps({{
     "clients_made": boto3 is not None and boto3.DEFAULT_SESSION is not None,
     "modules": sorted(name for name in sys.modules if name.split(".")[0] in ("boto3", "httpx")
                       or name.startswith("superoffice_app.superoffice")),
+    "layer": sorted(name for name in sys.modules if name.startswith("superoffice_app.")),
 }}))
 """
 
@@ -67,3 +68,51 @@ def test_init_opens_no_connection_and_makes_no_aws_client(logical_id: str) -> No
 def test_the_dispatcher_imports_neither_boto3_nor_the_superoffice_client() -> None:
     # It reads the tenants table and queues messages: the worker's parts stay unimported.
     assert imported("ScheduledSyncDispatcherFunction")["modules"] == []
+
+
+# What only some of RedirectCallbackFunction's routes use, each imported by the first
+# request that needs it: the install (provisioning engine, SuperOffice's client, the
+# first sync's queue), SuperID's code exchange, the uninstall (and the mirror it purges),
+# the sync switch and the management page's sync section, the id_token validator.
+ONBOARDING_ROUTE_MODULES = (
+    "superoffice_app.onboarding.install",
+    "superoffice_app.onboarding.sync_switch",
+    "superoffice_app.onboarding.uninstall",
+    "superoffice_app.provisioning.engine",
+    "superoffice_app.provisioning.webhooks",
+    "superoffice_app.queues.messages",
+    "superoffice_app.queues.sqs",
+    "superoffice_app.store.audit",
+    "superoffice_app.store.models",
+    "superoffice_app.store.tenants",
+    "superoffice_app.superoffice.oidc",
+    "superoffice_app.superoffice.rest",
+    "superoffice_app.superoffice.system_user",
+    "superoffice_app.sync.mirror",
+    "superoffice_app.sync.state",
+    "superoffice_app.sync.status",
+    "superoffice_app.tokens.session",
+    "superoffice_app.tokens.validators",
+)
+
+
+def test_the_confirm_function_leaves_the_confirmer_to_its_first_message() -> None:
+    result = imported("NotificationConfirmFunction")
+    layer = result["layer"]
+    assert isinstance(layer, list)
+    assert "superoffice_app.lifecycle.confirmations" in layer  # the probe saw its init
+    assert "superoffice_app.lifecycle.confirmer" not in layer
+
+
+def test_the_sync_worker_does_not_import_what_only_token_checks_need() -> None:
+    layer = imported("SyncWorkerFunction")["layer"]
+    assert isinstance(layer, list)
+    assert "superoffice_app.wiring.sync" in layer
+    assert sorted({"superoffice_app.tokens.keys", "superoffice_app.tokens.jwk"} & set(layer)) == []
+
+
+def test_the_onboarding_function_imports_at_init_only_what_every_route_needs() -> None:
+    loaded = imported("RedirectCallbackFunction")["layer"]
+    assert isinstance(loaded, list)
+    assert "superoffice_app.wiring.onboarding" in loaded  # the probe saw its init
+    assert sorted(set(ONBOARDING_ROUTE_MODULES) & set(loaded)) == []

@@ -10,10 +10,10 @@ from types import ModuleType
 
 import pytest
 
-from superoffice_app import superoffice, tokens
+from superoffice_app import provisioning, store, superoffice, tokens
 from tests.conftest import REPO
 
-PACKAGES = (tokens, superoffice)
+PACKAGES = (tokens, superoffice, store, provisioning)
 
 
 def names_of(package: ModuleType) -> list[tuple[ModuleType, str, str]]:
@@ -72,4 +72,31 @@ def test_the_authorizers_validators_do_not_load_issuance_or_the_back_ends_valida
 def test_superoffices_date_formats_do_not_load_its_http_client() -> None:
     watched = ("httpx", "superoffice_app.superoffice.rest", "superoffice_app.superoffice.oidc")
     statement = "from superoffice_app.superoffice import parse_valid_until"
+    assert loaded_after(statement, watched) == []
+
+
+def test_the_stores_errors_and_statuses_do_not_load_the_store() -> None:
+    # RedirectCallbackFunction's error handler and its pages need only these at cold start.
+    watched = (
+        "superoffice_app.store.tenants",
+        "superoffice_app.store.models",
+        "superoffice_app.store.audit",
+        "hashlib",
+    )
+    statement = "from superoffice_app.store import StoreError, TenantNotFoundError, TenantStatus"
+    assert loaded_after(statement, watched) == []
+
+
+def test_reading_the_spec_does_not_load_the_provisioning_engine() -> None:
+    # The pages name the app from the spec at cold start; the engine is for an install.
+    watched = (
+        "superoffice_app.provisioning.engine",
+        "superoffice_app.provisioning.webhooks",
+        "superoffice_app.superoffice.rest",
+        "superoffice_app.superoffice.http",
+    )
+    statement = (
+        "from superoffice_app.provisioning.spec import load_spec\n"
+        "load_spec(app_base_url='https://app.example.com')"
+    )
     assert loaded_after(statement, watched) == []

@@ -4,11 +4,13 @@ Onboarding raises these and knows nothing of HTTP: ``web/errors.py`` maps each o
 status, a page (or JSON) and the next step for the person in front of it. What an
 exception carries is safe to show (a reason, a step, a state, a count), never a token,
 code or secret taken from a request.
+
+Plain classes that keep their arguments as attributes, not frozen dataclasses: every
+route of RedirectCallbackFunction imports this module at cold start (its error handler
+catches ``OnboardingError``), and making ten dataclasses cost several milliseconds there.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 __all__ = [
     "ConsentDenied",
@@ -38,11 +40,12 @@ class OnboardingError(Exception):
         return type(self).__name__
 
 
-@dataclass(frozen=True, eq=False)
 class MalformedRequest(OnboardingError):
     """The request (a link, a form, a sign-in answer) is not one the app sends or accepts."""
 
-    what: str
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
 
 
 class SignInExpired(OnboardingError):
@@ -57,11 +60,12 @@ class SignInErrorReported(OnboardingError):
     """The answer the browser brings back carries an error other than a refusal."""
 
 
-@dataclass(frozen=True, eq=False)
 class SignInFailed(OnboardingError):
     """SuperID did not complete the sign-in: ``reason`` says how, in safe words."""
 
-    reason: str
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class NotAdministrator(OnboardingError):
@@ -72,58 +76,65 @@ class SystemUserMissing(OnboardingError):
     """The id_token carries no system-user token: server access was not granted."""
 
 
-@dataclass(frozen=True, eq=False)
 class ServerAccessRefused(OnboardingError):
     """SuperOffice refused the app's system user (a refused exchange, a revoked access)."""
 
-    reason: str
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-@dataclass(frozen=True, eq=False)
 class TenantNotRunning(OnboardingError):
     """SuperOffice's state API reports the tenant in ``state``, not Running."""
 
-    state: str
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state
 
 
 class SuperOfficeUnreachable(OnboardingError):
     """SuperOffice did not answer in time; what was done so far is recorded."""
 
 
-@dataclass(frozen=True, eq=False)
 class InstallIncomplete(OnboardingError):
     """Provisioning stopped: ``reason``; the next install continues where it stopped."""
 
-    reason: str
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-@dataclass(frozen=True, eq=False)
 class InstallAnswerUnexpected(OnboardingError):
     """SuperOffice answered a provisioning call while ``step`` in a shape the app cannot read."""
 
-    step: str
+    def __init__(self, step: str) -> None:
+        super().__init__(step)
+        self.step = step
 
 
-@dataclass(frozen=True, eq=False)
 class UnknownTenant(OnboardingError):
     """The app is not installed for ``ctx`` (never, or not any more)."""
 
-    ctx: str
+    def __init__(self, ctx: str) -> None:
+        super().__init__(ctx)
+        self.ctx = ctx
 
 
-@dataclass(frozen=True, eq=False)
 class UninstallIncomplete(OnboardingError):
     """SuperOffice did not let the app remove everything; ``left`` items remain recorded."""
 
-    left: int
+    def __init__(self, left: int) -> None:
+        super().__init__(left)
+        self.left = left
 
 
-@dataclass(frozen=True, eq=False)
 class UninstallAnswerUnexpected(OnboardingError):
     """Uninstall stopped while ``step``: an answer the app could not read; ``left`` remain."""
 
-    step: str
-    left: int
+    def __init__(self, step: str, left: int) -> None:
+        super().__init__(step, left)
+        self.step = step
+        self.left = left
 
 
 class FormExpired(OnboardingError):

@@ -17,21 +17,20 @@ once; the callback also clears the cookie.
 
 ``open_login`` never raises for what a browser sends: any cookie that is not one of ours,
 unexpired, answers None.
+
+AES-GCM and ``hmac`` are imported where a cookie is sealed, opened or compared:
+RedirectCallbackFunction imports this module at cold start for the cookie's name and
+``LoginPurpose``, and only its sign-in routes seal or open one.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import Final, NamedTuple
 
 from superoffice_app.context_ids import is_ctx
 from superoffice_app.strict_json import BadJson, parse_object
@@ -72,10 +71,7 @@ class LoginPurpose(StrEnum):
     SIGNIN = "signin"
 
 
-@dataclass(frozen=True, slots=True)
-class PendingSignIn:
-    """What a sign-in start sent to SuperID. ``code_verifier`` stays wrapped."""
-
+class _PendingFields(NamedTuple):
     purpose: LoginPurpose
     state: str
     nonce: str
@@ -83,19 +79,40 @@ class PendingSignIn:
     ctx_hint: str | None
     expires_at: int  # epoch seconds
 
-    def __post_init__(self) -> None:
-        LoginPurpose(self.purpose)
-        if not isinstance(self.state, str) or _STATE_PATTERN.fullmatch(self.state) is None:
+
+class PendingSignIn(_PendingFields):
+    """What a sign-in start sent to SuperID. ``code_verifier`` stays wrapped.
+
+    A checked ``NamedTuple`` (immutable, like the frozen dataclass it was): this module is
+    imported at RedirectCallbackFunction's cold start, where a dataclass costs more
+    than everything else here.
+    """
+
+    __slots__ = ()
+
+    def __new__(  # noqa: PLR0917 - the fields, in order, as a NamedTuple takes them
+        cls,
+        purpose: LoginPurpose,
+        state: str,
+        nonce: str,
+        code_verifier: Secret,
+        ctx_hint: str | None,
+        expires_at: int,
+    ) -> PendingSignIn:
+        LoginPurpose(purpose)
+        if not isinstance(state, str) or _STATE_PATTERN.fullmatch(state) is None:
             raise ValueError("state must be 43 characters of base64url")
-        if not isinstance(self.nonce, str) or not 0 < len(self.nonce) <= _MAX_NONCE_CHARS:
+        if not isinstance(nonce, str) or not 0 < len(nonce) <= _MAX_NONCE_CHARS:
             raise ValueError(f"nonce must be 1-{_MAX_NONCE_CHARS} characters")
-        verifier = self.code_verifier
-        if not isinstance(verifier, Secret) or not _VERIFIER_PATTERN.fullmatch(verifier.reveal()):
+        if not isinstance(code_verifier, Secret) or not _VERIFIER_PATTERN.fullmatch(
+            code_verifier.reveal()
+        ):
             raise ValueError("code_verifier must be 43-128 characters of RFC 7636's alphabet")
-        if self.ctx_hint is not None and not is_ctx(self.ctx_hint):
+        if ctx_hint is not None and not is_ctx(ctx_hint):
             raise ValueError("ctx_hint must be a context identifier")
-        if isinstance(self.expires_at, bool) or not isinstance(self.expires_at, int):
+        if isinstance(expires_at, bool) or not isinstance(expires_at, int):
             raise ValueError("expires_at must be epoch seconds")
+        return super().__new__(cls, purpose, state, nonce, code_verifier, ctx_hint, expires_at)
 
 
 def seal_login(pending: PendingSignIn, key: bytes) -> str:
@@ -111,6 +128,8 @@ def seal_login(pending: PendingSignIn, key: bytes) -> str:
         "e": pending.expires_at,
     }
     plaintext = json.dumps(document, separators=(",", ":")).encode("utf-8")
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
     nonce = os.urandom(_NONCE_BYTES)
     sealed = AESGCM(key).encrypt(nonce, plaintext, _ASSOCIATED_DATA)
     return _PREFIX + b64url_encode(nonce + sealed)
@@ -140,10 +159,15 @@ def open_login(cookie: str | None, keys: Sequence[bytes], now: float) -> Pending
 
 def states_match(pending: PendingSignIn, state: str) -> bool:
     """Whether SuperID's returned ``state`` is the one sealed in the cookie (constant time)."""
+    import hmac  # noqa: PLC0415
+
     return hmac.compare_digest(pending.state.encode("ascii"), state.encode("utf-8", "replace"))
 
 
 def _decrypt(nonce: bytes, sealed: bytes, keys: Sequence[bytes]) -> bytes | None:
+    from cryptography.exceptions import InvalidTag  # noqa: PLC0415
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
     for key in keys:
         if len(key) != _KEY_BYTES:
             continue

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from superoffice_app.store import ProvisionedItem, TenantProfile, TenantStatus, TenantStore
+from superoffice_app.store import TenantStatus
 from superoffice_app.store.clock import utc_now
 
+if TYPE_CHECKING:
+    # Types only: RedirectCallbackFunction imports this module at cold start, and the
+    # store's models and TenantStore (the whole store) load with the first page that
+    # reads a tenant.
+    from superoffice_app.store import ProvisionedItem, TenantProfile, TenantStore
+
 # The "sync" part of the view, for a tenant's profile at a moment.
-SyncSection = Callable[[TenantProfile, datetime], dict[str, Any]]
+SyncSection: TypeAlias = "Callable[[TenantProfile, datetime], dict[str, Any]]"
 
 KIND_NAMES = {
     "udef": "User-defined field",

@@ -5,20 +5,24 @@ the function sets as an HttpOnly cookie; the authorizer checks it on every page.
 that changes something carries a CSRF token derived from that cookie: only this browser
 has the cookie, so only pages served to it can know the token. The audit trail names the
 person from the session when it can, and falls back to the associate id it always has.
+
+RedirectCallbackFunction imports this module at cold start; what only some of its routes
+use (``hashlib``/``hmac`` for a CSRF token, the session validator) is imported where it
+is used, so the routes that never touch a session (the JWKS, a sign-in start) do not
+pay for it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from superoffice_app.app_secrets import AppSecretError
 from superoffice_app.onboarding.errors import FormExpired
-from superoffice_app.onboarding.signin import SignedIn
-from superoffice_app.tokens import SessionKeyRing, SessionTokenValidator, StaticKeys, TokenError
+
+if TYPE_CHECKING:
+    from superoffice_app.onboarding.signin import SignedIn
+    from superoffice_app.tokens import SessionKeyRing, SessionTokenValidator
 
 __all__ = ["SESSION_SECONDS", "Person", "Sessions", "csrf_token"]
 
@@ -27,11 +31,15 @@ SESSION_SECONDS: Final = 3600
 
 def csrf_token(session_token: str) -> str:
     """The CSRF token of the session whose cookie is ``session_token``."""
+    import hashlib  # noqa: PLC0415
+
     # surrogatepass: a cookie is whatever the request carried, and must not raise here.
     return hashlib.sha256(b"csrf:" + session_token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def csrf_matches(sent: str, session_token: str) -> bool:
+    import hmac  # noqa: PLC0415
+
     # compare_digest takes str of ASCII only (TypeError otherwise): compare bytes, and a
     # token that is not ASCII is not ours anyway.
     return sent.isascii() and hmac.compare_digest(
@@ -39,8 +47,7 @@ def csrf_matches(sent: str, session_token: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     """Who did something, as the audit trail says it: ``name`` alone and ``actor`` in full."""
 
     name: str
@@ -66,6 +73,8 @@ class Sessions:
         )
 
     def validator(self) -> SessionTokenValidator:
+        from superoffice_app.tokens import SessionTokenValidator, StaticKeys  # noqa: PLC0415
+
         return SessionTokenValidator(self._issuer, StaticKeys(self._key_ring().keyset()))
 
     @staticmethod
@@ -81,6 +90,8 @@ class Sessions:
         ``ctx`` and ``associate_id`` are what the authorizer vouched for; the name is a
         courtesy read from the session, the id is always there.
         """
+        from superoffice_app.tokens import TokenError  # noqa: PLC0415
+
         associate = f"associate {associate_id}"
         fallback = Person(associate, associate)
         try:

@@ -7,18 +7,21 @@ travels sealed in a short-lived cookie of the browser that started it
 (``login_cookie``), so starting a sign-in stores nothing, and a callback URL cannot be
 completed in another browser (login CSRF). SuperID redeems each code once, so an answer
 cannot be used twice either.
+
+RedirectCallbackFunction imports this module at cold start (the cookie's name,
+``LoginPurpose``): SuperID's client and the token errors are imported by ``start`` and
+``complete``, so only the sign-in routes load them, and the install (with the
+provisioning engine) is only a type here, built by the wiring when a callback installs.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
-from superoffice_app.config import AppConfig
 from superoffice_app.context_ids import is_ctx
 from superoffice_app.onboarding import errors
-from superoffice_app.onboarding.install import Installation
 from superoffice_app.onboarding.login_cookie import (
     LOGIN_COOKIE_NAME,
     LOGIN_LIFETIME_SECONDS,
@@ -28,15 +31,15 @@ from superoffice_app.onboarding.login_cookie import (
     seal_login,
     states_match,
 )
-from superoffice_app.store import TenantStatus, TenantStore
-from superoffice_app.superoffice.http import SuperOfficeError, SuperOfficeUnavailable
-from superoffice_app.superoffice.oidc import (
-    OidcError,
-    TokenResponse,
-    authorize_url,
-    new_authorization,
-)
-from superoffice_app.tokens import IdTokenClaims, IdTokenValidator, Secret, TokenError
+from superoffice_app.store import TenantStatus
+from superoffice_app.tokens import Secret
+
+if TYPE_CHECKING:
+    from superoffice_app.config import AppConfig
+    from superoffice_app.onboarding.install import Installation
+    from superoffice_app.store import TenantStore
+    from superoffice_app.superoffice.oidc import TokenResponse
+    from superoffice_app.tokens import IdTokenClaims, IdTokenValidator
 
 __all__ = [
     "LOGIN_COOKIE_NAME",
@@ -53,21 +56,24 @@ LOGIN_COOKIE_SECONDS = LOGIN_LIFETIME_SECONDS
 MAX_PARAMETER_LENGTH = 4096
 
 
-@dataclass(frozen=True)
-class SignInStart:
+# NamedTuples, not frozen dataclasses: this module is imported at cold start, where
+# making a dataclass costs about a millisecond.
+class SignInStart(NamedTuple):
     location: str
-    login_cookie: str = field(repr=False)  # the sealed sign-in, to set as LOGIN_COOKIE_NAME
+    login_cookie: str  # the sealed sign-in, to set as LOGIN_COOKIE_NAME
+
+    def __repr__(self) -> str:
+        return f"SignInStart(location={self.location!r}, login_cookie=...)"
 
 
-@dataclass(frozen=True)
-class SignedIn:
+class SignedIn(NamedTuple):
     ctx: str
     claims: IdTokenClaims
     location: str
     purpose: LoginPurpose
 
 
-CodeExchange = Callable[[str, str], TokenResponse]  # (code, code_verifier) -> tokens
+CodeExchange: TypeAlias = "Callable[[str, str], TokenResponse]"  # (code, code_verifier) -> tokens
 # The keys that seal sign-in cookies, the sealing one first (login_cookie.KEY_INFO).
 LoginKeys = Callable[[], Sequence[bytes]]
 
@@ -98,6 +104,11 @@ class SignIn:
         return self._config.app_base_url + "/callback"
 
     def start(self, purpose: LoginPurpose, ctx_hint: str | None = None) -> SignInStart:
+        from superoffice_app.superoffice.oidc import (  # noqa: PLC0415
+            authorize_url,
+            new_authorization,
+        )
+
         if ctx_hint is not None and not is_ctx(ctx_hint):
             raise errors.MalformedRequest("The tenant in the link is not a SuperOffice context id.")
         authorization = new_authorization()
@@ -123,6 +134,13 @@ class SignIn:
 
     def complete(self, params: Mapping[str, str], login_cookie: str | None) -> SignedIn:
         """Handle SuperID's answer (query or form_post parameters)."""
+        from superoffice_app.superoffice.http import (  # noqa: PLC0415
+            SuperOfficeError,
+            SuperOfficeUnavailable,
+        )
+        from superoffice_app.superoffice.oidc import OidcError  # noqa: PLC0415
+        from superoffice_app.tokens import TokenError  # noqa: PLC0415
+
         for name, value in params.items():
             if len(name) > 64 or len(value) > MAX_PARAMETER_LENGTH:
                 raise errors.MalformedRequest("A parameter of the sign-in answer is too long.")

@@ -7,22 +7,38 @@ token, code, secret or anything else taken verbatim from a request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from superoffice_app.outages import RETRY_AFTER_SECONDS
 from superoffice_app.web.html import link_button, page, paragraphs
 
 
-@dataclass(frozen=True)
 class Problem(Exception):
-    status: int
-    title: str
-    what_happened: str
-    what_to_do: str
-    retry_href: str | None = "/install"
-    retry_label: str = "Start the installation again"
-    # Sent as Retry-After; every 503 has one (RETRY_AFTER_SECONDS when not given here).
-    retry_after_seconds: int | None = None
+    """A refused request as the person sees it: status, what happened, what to do next.
+
+    A plain exception that keeps its arguments, not a frozen dataclass: every route of
+    RedirectCallbackFunction imports this module at cold start, where making a dataclass
+    costs about a millisecond.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        what_happened: str,
+        what_to_do: str,
+        *,
+        retry_href: str | None = "/install",
+        retry_label: str = "Start the installation again",
+        # Sent as Retry-After; every 503 has one (RETRY_AFTER_SECONDS when not given here).
+        retry_after_seconds: int | None = None,
+    ) -> None:
+        super().__init__(status, title)
+        self.status = status
+        self.title = title
+        self.what_happened = what_happened
+        self.what_to_do = what_to_do
+        self.retry_href = retry_href
+        self.retry_label = retry_label
+        self.retry_after_seconds = retry_after_seconds
 
     @property
     def retry_after(self) -> int | None:

@@ -4,38 +4,43 @@ Built on the shared ``TenantAccess``; adds the ID-token validator, SyncQueue (th
 full sync, a resumed sync, the mirror's second sweep) and the sync's own parts that the
 onboarding side uses without knowing them: the management page's sync section and the
 uninstall's mirror purge.
+
+The function serves routes that need very different parts (a sign-in start, the JWKS,
+the management page, an install that provisions, an uninstall that purges the mirror),
+so each part is imported when the property or method that builds it is first used, the
+first time a route needs it; at cold start only the settings, the shared
+``TenantAccess``, the session and sign-in shells and the spec (the pages name the app)
+are loaded. The imports under ``TYPE_CHECKING`` are the same names, for type checkers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from superoffice_app import aws_clients
-from superoffice_app.app_secrets import AppSecrets
-from superoffice_app.onboarding.install import Installation
 from superoffice_app.onboarding.login_cookie import KEY_INFO as LOGIN_KEY_INFO
 from superoffice_app.onboarding.management import webhooks_skipped_summary
 from superoffice_app.onboarding.session import Sessions
 from superoffice_app.onboarding.signin import SignIn
-from superoffice_app.onboarding.sync_switch import SyncSwitch
-from superoffice_app.onboarding.uninstall import SWEEP_DELAY_SECONDS, Uninstaller
-from superoffice_app.provisioning.recorder import StoreRecorder, StoreWebhookSecrets
-from superoffice_app.provisioning.spec import ProvisioningSpec
-from superoffice_app.provisioning.webhooks import WebhookReport, ensure_webhooks
-from superoffice_app.queues.messages import FollowUp, FollowUpMessage
-from superoffice_app.queues.sqs import SyncQueue, send_sync
-from superoffice_app.store import TenantStore
-from superoffice_app.superoffice.oidc import TokenResponse, exchange_code
-from superoffice_app.sync.mirror import RecordsMirror
-from superoffice_app.sync.state import SyncStateStore
-from superoffice_app.sync.status import SyncSection
-from superoffice_app.tokens import IdTokenValidator
 from superoffice_app.web.html import set_app_name
 
 from .settings import OnboardingSettings, load_onboarding_settings
 from .tenant_access import TenantAccess
+
+if TYPE_CHECKING:
+    from superoffice_app.app_secrets import AppSecrets
+    from superoffice_app.onboarding.install import Installation
+    from superoffice_app.onboarding.sync_switch import SyncSwitch
+    from superoffice_app.onboarding.uninstall import Uninstaller
+    from superoffice_app.provisioning.spec import ProvisioningSpec
+    from superoffice_app.provisioning.webhooks import WebhookReport
+    from superoffice_app.queues.sqs import SyncQueue
+    from superoffice_app.store import TenantStore
+    from superoffice_app.superoffice.oidc import TokenResponse
+    from superoffice_app.sync.status import SyncSection
+    from superoffice_app.tokens import IdTokenValidator
 
 __all__ = ["OnboardingGraph", "cold_start"]
 
@@ -67,6 +72,8 @@ class OnboardingGraph:
 
     @cached_property
     def id_tokens(self) -> IdTokenValidator:
+        from superoffice_app.tokens import IdTokenValidator  # noqa: PLC0415
+
         return IdTokenValidator(
             self.config.environment.issuer, self.config.client_id, self.access.superoffice_keys
         )
@@ -99,6 +106,12 @@ class OnboardingGraph:
         ``provisioning.ensure_webhooks`` with this graph's clients and the tenant store;
         ``SuperOfficeError`` propagates.
         """
+        from superoffice_app.provisioning.recorder import (  # noqa: PLC0415
+            StoreRecorder,
+            StoreWebhookSecrets,
+        )
+        from superoffice_app.provisioning.webhooks import ensure_webhooks  # noqa: PLC0415
+
         tenants = self.access.tenants
         return ensure_webhooks(
             self.spec,
@@ -112,6 +125,8 @@ class OnboardingGraph:
     @cached_property
     def sync_queue(self) -> SyncQueue | None:
         """SyncQueue from `SYNC_QUEUE_URL`; None when it is not set (tests only)."""
+        from superoffice_app.queues.sqs import SyncQueue  # noqa: PLC0415
+
         url = self.settings.sync_queue_url
         if url is None:
             return None
@@ -124,15 +139,22 @@ class OnboardingGraph:
     @cached_property
     def sync_section(self) -> SyncSection:
         """The management page's sync section (``sync.status``), on this tenants table."""
+        from superoffice_app.sync.state import SyncStateStore  # noqa: PLC0415
+        from superoffice_app.sync.status import SyncSection  # noqa: PLC0415
+
         return SyncSection(SyncStateStore(self.access.table), self.settings.sync_entities)
 
     @cached_property
     def sync_switch(self) -> SyncSwitch:
+        from superoffice_app.onboarding.sync_switch import SyncSwitch  # noqa: PLC0415
+
         return SyncSwitch(self.access.tenants, self.sync_queue)
 
     # -- sign-in, install, uninstall -----------------------------------------------------
 
     def installation(self) -> Installation:
+        from superoffice_app.onboarding.install import Installation  # noqa: PLC0415
+
         access = self.access
         return Installation(
             environment=self.config.environment.name,
@@ -146,6 +168,8 @@ class OnboardingGraph:
         )
 
     def _exchange_code(self, code: str, code_verifier: str) -> TokenResponse:
+        from superoffice_app.superoffice.oidc import exchange_code  # noqa: PLC0415
+
         return exchange_code(
             self.access.http,
             self.config.environment,
@@ -174,12 +198,18 @@ class OnboardingGraph:
 
     @cached_property
     def uninstaller(self) -> Uninstaller:
+        from superoffice_app.onboarding.uninstall import Uninstaller  # noqa: PLC0415
+
         return Uninstaller(
             self.access.tenants, self.access.tenant_api, self._purge_mirror(), self._sweep_later()
         )
 
     def _sweep_later(self) -> Callable[[str], bool] | None:
         """Queues the mirror's second pass after an uninstall (``Uninstaller``)."""
+        from superoffice_app.onboarding.uninstall import SWEEP_DELAY_SECONDS  # noqa: PLC0415
+        from superoffice_app.queues.messages import FollowUp, FollowUpMessage  # noqa: PLC0415
+        from superoffice_app.queues.sqs import send_sync  # noqa: PLC0415
+
         queue = self.sync_queue
         if queue is None or self.settings.records_table is None:
             return None
@@ -189,6 +219,8 @@ class OnboardingGraph:
 
     def _purge_mirror(self) -> Callable[[str], int] | None:
         """Removes a tenant's mirrored records, when this function knows RecordsTable."""
+        from superoffice_app.sync.mirror import RecordsMirror  # noqa: PLC0415
+
         table = self.settings.records_table
         if table is None:
             return None

@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from superoffice_app import aws_clients
 from superoffice_app.app_secrets import AppSecrets
-from superoffice_app.store import DynamoTable, SecretBox, TenantStore
-from superoffice_app.tokens import KeySet, RemoteKeySet
 
 from .settings import TenantAccessSettings
 
@@ -31,10 +29,12 @@ if TYPE_CHECKING:
     import httpx
 
     from superoffice_app.provisioning.spec import ProvisioningSpec
+    from superoffice_app.store import DynamoTable, TenantStore
     from superoffice_app.superoffice.rest import TenantApi
     from superoffice_app.superoffice.state_api import StateApiClient
     from superoffice_app.superoffice.system_user import SystemUserClient
     from superoffice_app.superoffice.tickets import StoredTickets
+    from superoffice_app.tokens import RemoteKeySet
 
 __all__ = ["TenantAccess"]
 
@@ -70,17 +70,27 @@ class TenantAccess:
 
     @cached_property
     def table(self) -> DynamoTable:
+        # The store is imported with the first table a route reads: the JWKS and the
+        # sign-in starts never read one.
+        from superoffice_app.store import DynamoTable  # noqa: PLC0415
+
         client = self._dynamodb if self._dynamodb is not None else aws_clients.client("dynamodb")
         return DynamoTable(client=client, name=self.settings.tenants_table)
 
     @cached_property
     def tenants(self) -> TenantStore:
+        from superoffice_app.store import SecretBox, TenantStore  # noqa: PLC0415
+
         kms = self._kms if self._kms is not None else aws_clients.client("kms")
         return TenantStore(self.table, SecretBox(kms, self.settings.app_key_id))
 
     @cached_property
     def superoffice_keys(self) -> RemoteKeySet:
         """The environment's published signing keys, and its JWKS for keys it adds."""
+        # Imported here: only the routes that verify SuperOffice's tokens read the keys
+        # (the sync worker never does), and the key modules cost a tenth of a cold start.
+        from superoffice_app.tokens import KeySet, RemoteKeySet  # noqa: PLC0415
+
         environment = self.config.environment
         return RemoteKeySet(environment.jwks_url, KeySet.from_jwks(environment.published_jwks()))
 
