@@ -25,7 +25,7 @@ from superoffice_app.sqs_batch import (
     SqsRecord,
     process_partial_response,
 )
-from superoffice_app.wiring.notifications import confirm_cold_start
+from superoffice_app.wiring.confirm import confirm_cold_start
 
 logger = Logger()
 # Settings are read and checked here; the confirmer and its clients (boto3, httpx) are

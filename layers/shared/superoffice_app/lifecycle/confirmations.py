@@ -2,7 +2,7 @@
 
 Apart from the confirmer so that NotificationConfirmFunction can name a status at import
 without importing the confirmer, its SuperOffice client and its store: those load with
-the first message (``wiring.notifications.ConfirmGraph.confirmer``), not at cold start.
+the first message (``wiring.confirm.ConfirmGraph.confirmer``), not at cold start.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from superoffice_app.lifecycle.messages import NotificationMessage
 from superoffice_app.lifecycle.notifications import Notification
@@ -24,8 +24,10 @@ from superoffice_app.lifecycle.webhooks import (
     signature_matches,
 )
 from superoffice_app.queues.messages import RecordMessage
-from superoffice_app.store import TenantStore
-from superoffice_app.tokens import Secret, StateChangeTokenValidator
+
+if TYPE_CHECKING:  # types only: the wiring hands in the objects, with their modules
+    from superoffice_app.store import TenantStore
+    from superoffice_app.tokens import Secret, StateChangeTokenValidator
 
 WEBHOOK_SECRETS = ("webhook_secret", "webhook_secret_previous")
 

@@ -5,9 +5,9 @@
   (``ConfigError``);
 - ``tenant_access``: what every function that calls a tenant shares (the tenant store,
   the app's secrets, SuperOffice's keys, the state API, tickets, the tenant REST API);
-- ``onboarding``, ``notifications``, ``sync``, ``relay``, ``authorizer``: each function's graph,
-  built from its settings and from clients handed in (tests) or made with
-  ``aws_clients.client`` (Lambda).
+- ``onboarding``, ``notifications``, ``confirm``, ``sync``, ``relay``, ``authorizer``:
+  each function's graph, built from its settings and from clients handed in (tests) or
+  made with ``aws_clients.client`` (Lambda).
 
 A handler imports its graph from here and does nothing else at module level. Feature
 packages (onboarding, lifecycle, sync) never build each other's objects: only this

@@ -1,37 +1,30 @@
-"""NotificationWebhookFunction's graphs: the routes SuperOffice calls, and the confirmer.
+"""NotificationWebhookFunction's graph: the routes SuperOffice calls.
 
 ``NotificationRoutes``: the services of the notification route (token check, queue to
 NotificationQueue) and the CRM webhook route (signature check, queue a targeted sync),
-and each route's idempotency store on IdempotencyTable.
-``ConfirmGraph``: NotificationConfirmFunction's confirmer, which asks the state API afresh
-and applies what it bears out. Both reach tenants through the shared ``TenantAccess``;
-neither reads a secret of the app's. Nothing that holds an AWS client is built before it
-is first used (a client made at init would resolve credentials there).
+and each route's idempotency store on IdempotencyTable. It reaches tenants through the
+shared ``TenantAccess`` and reads no secret of the app's. Nothing that holds an AWS
+client is built before it is first used (a client made at init would resolve
+credentials there). NotificationConfirmFunction's graph is ``wiring.confirm``.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from superoffice_app import aws_clients
 from superoffice_app.idempotency import IdempotencyStore
 from superoffice_app.lifecycle.service import NotificationService, WebhookService
 from superoffice_app.queues.sqs import SyncQueue
-from superoffice_app.tokens import StateChangeTokenValidator
 
 from .settings import (
-    ConfirmSettings,
     NotificationSettings,
-    load_confirm_settings,
     load_notification_settings,
 )
 from .tenant_access import TenantAccess
 
-if TYPE_CHECKING:
-    from superoffice_app.lifecycle.confirmer import NotificationConfirmer
-
-__all__ = ["ConfirmGraph", "NotificationRoutes", "confirm_cold_start", "routes_cold_start"]
+__all__ = ["NotificationRoutes", "routes_cold_start"]
 
 # Deliveries are deduplicated for a week: longer than SuperOffice retries one.
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
@@ -60,6 +53,9 @@ class NotificationRoutes:
 
     @cached_property
     def notifications(self) -> NotificationService:
+        # Imported by the first notification: the CRM webhook route never checks a token.
+        from superoffice_app.tokens import StateChangeTokenValidator  # noqa: PLC0415
+
         return NotificationService(
             self.access.tenants,
             StateChangeTokenValidator(
@@ -105,35 +101,3 @@ class NotificationRoutes:
 def routes_cold_start() -> NotificationRoutes:
     """NotificationWebhookFunction's graph, from its environment."""
     return NotificationRoutes(load_notification_settings())
-
-
-class ConfirmGraph:
-    def __init__(
-        self,
-        settings: ConfirmSettings,
-        access: TenantAccess | None = None,
-        *,
-        sqs: Any = None,
-    ) -> None:
-        self.settings = settings
-        self.access = access or TenantAccess(settings.access)
-        self._sqs = sqs
-
-    @cached_property
-    def confirmer(self) -> NotificationConfirmer:
-        # Imported here: the confirmer asks the state API, so it brings SuperOffice's
-        # client and httpx, which the notification routes never need.
-        from superoffice_app.lifecycle.confirmer import NotificationConfirmer  # noqa: PLC0415
-
-        sqs = self._sqs if self._sqs is not None else aws_clients.client("sqs")
-        return NotificationConfirmer(
-            self.access.tenants,
-            self.access.state_api,
-            follow_ups=SyncQueue(sqs, self.settings.sync_queue_url),
-            waiting=SyncQueue(sqs, self.settings.notification_queue_url),
-        )
-
-
-def confirm_cold_start() -> ConfirmGraph:
-    """NotificationConfirmFunction's graph, from its environment."""
-    return ConfirmGraph(load_confirm_settings())
