@@ -14,9 +14,10 @@ the authorizer's cold-start path, and importing `dataclasses` (which imports `in
 would cost about a third of that cold start's budget (issue 14).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: a NamedTuple's string annotations are
+# compiled one by one when the class is made, which the authorizer's cold start pays
+# (tests/unit/layer/test_function_init.py keeps it so).
 
-import base64
 import binascii
 import re
 import time
@@ -168,13 +169,16 @@ def _says_session_type(token: str) -> bool:
     if len(head) > 4096:
         return False
     try:
-        decoded = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+        # What base64.urlsafe_b64decode does (lenient), without importing base64.
+        data = head.encode("ascii").translate(_URL_TO_STANDARD) + b"=" * (-len(head) % 4)
+        decoded = binascii.a2b_base64(data)
     except (ValueError, binascii.Error):
         return False
     return _SESSION_TYPE_MARK in decoded
 
 
 _SESSION_TYPE_MARK = SESSION_TOKEN_TYPE.encode("ascii")
+_URL_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
 class IdentityCache:

@@ -5,15 +5,15 @@ A handler calls `load_config()` at module level; a missing or wrong setting rais
 invocation with one clear line instead of misbehaving later.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: a NamedTuple's string annotations are
+# compiled one by one when the class is made, which the authorizer's cold start pays
+# (tests/unit/layer/test_function_init.py keeps it so).
 
-import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, NamedTuple
 
 from superoffice_app.environments import (
     ENVIRONMENT_NAMES,
@@ -22,6 +22,10 @@ from superoffice_app.environments import (
     custom_environment,
     known_environment,
 )
+from superoffice_app.urls import split_url
+
+if TYPE_CHECKING:
+    from ipaddress import IPv4Address, IPv6Address
 
 ENVIRONMENT_SETTING = "SUPEROFFICE_ENVIRONMENT"
 CLIENT_ID_SETTING = "SUPEROFFICE_CLIENT_ID"
@@ -39,21 +43,35 @@ def is_loopback_host(host: str | None) -> bool:
         return False
     if host.lower() == "localhost":
         return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    address = _ip_address(host)
+    return address is not None and address.is_loopback
 
 
 def _unreachable_from_outside(host: str | None) -> bool:
     """A host SuperOffice's servers cannot call: loopback, or a private or link-local IP."""
     if is_loopback_host(host):
         return True
-    try:
-        address = ipaddress.ip_address(host or "")
-    except ValueError:
+    address = _ip_address(host or "")
+    if address is None:
         return False
     return address.is_private or address.is_link_local or address.is_unspecified
+
+
+# Every character an IP literal (with an IPv6 zone's `%`) can hold; a host with another is
+# a name. `ipaddress` is imported only for a host that may be a literal: the authorizer's
+# cold start reads one configured host name, and the import would be a tenth of its budget.
+_IP_LITERAL_CHARS = frozenset("0123456789abcdefABCDEF.:")
+
+
+def _ip_address(host: str) -> "IPv4Address | IPv6Address | None":
+    if "%" not in host and not set(host) <= _IP_LITERAL_CHARS:
+        return None
+    import ipaddress  # noqa: PLC0415
+
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 class ConfigError(RuntimeError):
@@ -88,7 +106,7 @@ class AppConfig(NamedTuple):
         """
         if self.environment.reaches_loopback:
             return True
-        return not _unreachable_from_outside(urlsplit(self.app_base_url).hostname)
+        return not _unreachable_from_outside(_hostname(self.app_base_url))
 
 
 def required_setting(env: Mapping[str, str], name: str) -> str:
@@ -99,11 +117,27 @@ def required_setting(env: Mapping[str, str], name: str) -> str:
     return value
 
 
+def _hostname(url: str) -> str | None:
+    try:
+        return split_url(url).hostname
+    except ValueError:
+        return None
+
+
 def _base_url(env: Mapping[str, str], name: str, *, allow_http: bool) -> str:
     value = required_setting(env, name).rstrip("/")
-    parts = urlsplit(value)
     schemes = ("https", "http") if allow_http else ("https",)
-    if parts.scheme not in schemes or not parts.netloc or parts.query or parts.fragment:
+    try:
+        parts = split_url(value)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in schemes
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+    ):
         wanted = "an http(s)" if allow_http else "an https"
         raise ConfigError(f"{name} must be {wanted} URL without query, got {value!r}")
     return value
@@ -156,8 +190,8 @@ def _custom_base_url(env: Mapping[str, str]) -> str:
     certificate must be configuration).
     """
     value = _base_url(env, BASE_URL_SETTING, allow_http=True)
-    parts = urlsplit(value)
-    if parts.username is not None or parts.password is not None:
+    parts = split_url(value)  # _base_url has read it
+    if parts.has_userinfo:
         raise ConfigError(f"{BASE_URL_SETTING} must not carry credentials")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ConfigError(
@@ -183,7 +217,7 @@ def load_config(env: Mapping[str, str] | None = None) -> AppConfig:
     # Plain http only where nothing crosses a network: the local environment, or the app on
     # a loopback address (a developer's local stack signing in against real SOD).
     raw_base = source.get(APP_BASE_URL_SETTING, "")
-    loopback = is_loopback_host(urlsplit(raw_base.strip()).hostname)
+    loopback = is_loopback_host(_hostname(raw_base.strip()))
     app_base_url = _base_url(
         source, APP_BASE_URL_SETTING, allow_http=environment.name == "local" or loopback
     )

@@ -12,11 +12,14 @@ imports little: `Environment` is a NamedTuple rather than a frozen dataclass (im
 maintenance windows (datetime, dataclasses) are loaded when first asked for.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: a NamedTuple's string annotations are
+# compiled one by one when the class is made, which the authorizer's cold start pays
+# (tests/unit/layer/test_function_init.py keeps it so).
 
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
-from urllib.parse import quote, urlsplit
+
+from superoffice_app.urls import split_url
 
 if TYPE_CHECKING:
     from superoffice_app.maintenance import MaintenanceWindow
@@ -60,7 +63,7 @@ class Environment(NamedTuple):
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
     @property
-    def maintenance_windows(self) -> tuple[MaintenanceWindow, ...]:
+    def maintenance_windows(self) -> "tuple[MaintenanceWindow, ...]":
         """The windows in which SuperOffice may be unavailable (none the app knows of: ())."""
         if not self.online_maintenance:
             return ()
@@ -89,10 +92,14 @@ class Environment(NamedTuple):
         return self.login_base + SYSTEM_USER_PATH
 
     def state_api_url(self, ctx: str) -> str:
+        from urllib.parse import quote  # noqa: PLC0415 - not on the authorizer's path
+
         return self.login_base + STATE_API_PATH.format(ctx=quote(ctx, safe=""))
 
     def tenant_authorize_url(self, ctx: str) -> str:
         """The authorize endpoint that skips SuperID's tenant picker."""
+        from urllib.parse import quote  # noqa: PLC0415 - not on the authorizer's path
+
         return f"{self.login_base}/login/{quote(ctx, safe='')}/oauth/authorize"
 
     def published_jwks(self) -> dict[str, Any]:
@@ -152,8 +159,8 @@ def custom_environment(base_url: str) -> Environment:
     an app on the loopback interface (that is what `local` is for).
     """
     base = base_url.rstrip("/")
-    parts = urlsplit(base)
-    host = (parts.hostname or "").lower()
+    parts = split_url(base)  # validated by the caller
+    host = parts.hostname or ""
     online = host == "superoffice.com" or host.endswith(".superoffice.com")
     return Environment(
         name="custom",

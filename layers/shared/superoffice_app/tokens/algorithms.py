@@ -9,7 +9,9 @@ EC and EdDSA verification import their modules when first used, like ``jwk`` doe
 authorizer's cold start needs RSA only.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: a NamedTuple's string annotations are
+# compiled one by one when the class is made, which the authorizer's cold start pays
+# (tests/unit/layer/test_function_init.py keeps it so).
 
 from collections.abc import Mapping
 from typing import Final, Literal, NamedTuple

@@ -10,7 +10,6 @@ spelling of each value and raise ``ValueError`` for everything else.
 
 from __future__ import annotations
 
-import base64
 import binascii
 from typing import Final
 
@@ -18,7 +17,10 @@ from superoffice_app.strict_json import loads_strict
 
 __all__ = ["b64url_decode", "b64url_decode_padded", "b64url_encode", "loads_strict"]
 
+# binascii rather than base64, which imports struct: this module is on the authorizer's
+# cold-start path.
 _URL_TO_STANDARD: Final = bytes.maketrans(b"-_", b"+/")
+_STANDARD_TO_URL: Final = bytes.maketrans(b"+/", b"-_")
 _PADDING: Final = {0: b"", 2: b"==", 3: b"="}
 # The last character of a 2- or 3-character group carries 4 or 2 unused bits, which a
 # canonical encoding leaves zero: these are the characters whose low bits are zero.
@@ -27,7 +29,8 @@ _CANONICAL_LAST: Final = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")
 
 def b64url_encode(data: bytes) -> str:
     """Base64url without padding (RFC 7515 section 2)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    encoded = binascii.b2a_base64(data, newline=False).translate(_STANDARD_TO_URL)
+    return encoded.rstrip(b"=").decode("ascii")
 
 
 def b64url_decode(text: str) -> bytes:

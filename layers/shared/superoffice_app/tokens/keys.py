@@ -17,7 +17,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Final, Protocol
-from urllib.parse import urlsplit
+
+from superoffice_app.urls import split_url
 
 from .errors import KeySetError
 from .fetch import fetch_jwks
@@ -282,9 +283,12 @@ def _describe(exc: Exception) -> str:
 
 
 def _check_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
+    try:
+        parts = split_url(url)
+    except ValueError:
+        parts = None
+    if parts is not None and parts.scheme == "https" and parts.hostname:
         return
-    if parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS:
+    if parts is not None and parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS:
         return  # the local stack and tests serve keys on the loopback interface
     raise ValueError("JWKS url must be https (http only on the loopback interface)")

@@ -5,7 +5,9 @@ boto3, no httpx-based SuperOffice client, no store (its cold start is the budget
 issue 14).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: a NamedTuple's string annotations are
+# compiled one by one when the class is made, which the authorizer's cold start pays
+# (tests/unit/layer/test_function_init.py keeps it so).
 
 import time
 from collections.abc import Callable, Mapping
