@@ -65,6 +65,13 @@ def test_init_opens_no_connection_and_makes_no_aws_client(logical_id: str) -> No
     assert imported(logical_id)["clients_made"] is False
 
 
+def test_the_webhook_function_imports_no_boto3_at_init() -> None:
+    # Its AWS clients, and boto3 with them, come with the first delivery.
+    modules = imported("NotificationWebhookFunction")["modules"]
+    assert isinstance(modules, list)
+    assert [name for name in modules if name.split(".")[0] == "boto3"] == []
+
+
 def test_the_dispatcher_imports_neither_boto3_nor_the_superoffice_client() -> None:
     # It reads the tenants table and queues messages: the worker's parts stay unimported.
     assert imported("ScheduledSyncDispatcherFunction")["modules"] == []

@@ -9,8 +9,6 @@ Local in tests/integration/lifecycle/test_lifecycle_idempotency.py.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -18,7 +16,6 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from bench.cold_start import function_environment, production_functions
 from superoffice_app.idempotency import (
     AlreadyInProgress,
     CorruptRecord,
@@ -27,7 +24,7 @@ from superoffice_app.idempotency import (
     record_key,
 )
 from superoffice_app.outages import DependencyUnavailable, is_outage
-from tests.conftest import REPO
+from tests.fresh_imports import loaded_after
 
 NOW = 1_700_000_000.25
 WEEK = 7 * 24 * 3600
@@ -345,34 +342,5 @@ def test_an_item_neither_store_writes_is_a_corrupt_record(item: dict[str, Any]) 
 
 
 def test_importing_the_store_imports_neither_boto3_nor_botocore() -> None:
-    probe = (
-        "import sys, superoffice_app.idempotency; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=REPO,
-        env={"PYTHONPATH": str(REPO / "layers" / "shared")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert done.stdout.strip() == "[]"
-
-
-def test_the_webhook_function_imports_no_boto3_at_init() -> None:
-    """Its AWS clients, and boto3 with them, come with the first delivery (issue 14)."""
-    function = production_functions()["NotificationWebhookFunction"]
-    environment, folder = function_environment(function)
-    done = subprocess.run(
-        [sys.executable, "-P", "-c", "import sys, app; print('boto3' in sys.modules)"],
-        cwd=folder,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "False"
+    watched = ("boto3", "botocore")
+    assert loaded_after("import superoffice_app.idempotency", watched) == []

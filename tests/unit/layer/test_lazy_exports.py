@@ -4,14 +4,13 @@ resolves from the module that defines it, and importing the package loads nothin
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from types import ModuleType
 
 import pytest
 
 from superoffice_app import provisioning, store, superoffice, tokens
-from tests.conftest import REPO
+from tests.fresh_imports import loaded_after
 
 PACKAGES = (tokens, superoffice, store, provisioning)
 
@@ -42,20 +41,6 @@ def test_every_public_name_has_a_module_and_nothing_more(package: ModuleType) ->
 def test_an_unknown_name_is_an_attribute_error(package: ModuleType) -> None:
     with pytest.raises(AttributeError, match="no_such_name"):
         _ = package.no_such_name
-
-
-def loaded_after(statement: str, watched: tuple[str, ...]) -> list[str]:
-    """Which of ``watched`` a fresh interpreter has loaded after ``statement``."""
-    code = f"import sys\n{statement}\nprint(sorted(m for m in {watched!r} if m in sys.modules))\n"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO / "layers" / "shared",
-        env={"PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return eval(result.stdout)
 
 
 def test_the_authorizers_validators_do_not_load_issuance_or_the_back_ends_validators() -> None:

@@ -5,14 +5,12 @@ the body, and an event that is not an SQS batch is refused whole before any reco
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
 from superoffice_app.sqs_batch import BadSqsEvent, SqsRecord, process_partial_response
-from tests.conftest import REPO
+from tests.fresh_imports import loaded_after
 
 SECRET_BODY = '{"ctx": "Cust12345", "token": "tenant-data-never-logged"}'
 
@@ -163,16 +161,4 @@ def test_what_is_not_an_exception_ends_the_invocation() -> None:
 def test_the_module_loads_neither_powertools_nor_asyncio() -> None:
     # What it replaces cost a fifth of a cold start: Powertools' batch package and asyncio.
     watched = ("aws_lambda_powertools", "asyncio", "ssl", "socket", "dataclasses")
-    code = (
-        "import sys\nimport superoffice_app.sqs_batch\n"
-        f"print(sorted(m for m in {watched!r} if m in sys.modules))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-P", "-c", code],
-        cwd=REPO / "layers" / "shared",
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO / "layers" / "shared")},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stdout.strip() == "[]"
+    assert loaded_after("import superoffice_app.sqs_batch", watched) == []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,6 +9,7 @@ import pytest
 
 from superoffice_app.config import is_loopback_host
 from superoffice_app.urls import split_url
+from tests.fresh_imports import loaded_after
 
 LAYER = Path(__file__).resolve().parents[3] / "layers" / "shared"
 
@@ -93,18 +92,9 @@ def test_loopback_hosts_are_told_from_names_and_other_addresses(
 
 
 def test_reading_a_host_name_imports_neither_urllib_parse_nor_ipaddress() -> None:
-    probe = (
-        "import sys\n"
+    statement = (
         "from superoffice_app.config import is_loopback_host\n"
         "from superoffice_app.urls import split_url\n"
-        "assert not is_loopback_host(split_url('https://app.example.com/x').hostname)\n"
-        "print(sorted({'urllib.parse', 'ipaddress'} & set(sys.modules)))\n"
+        "assert not is_loopback_host(split_url('https://app.example.com/x').hostname)"
     )
-    done = subprocess.run(
-        [sys.executable, "-P", "-c", probe],
-        env={"PYTHONPATH": str(LAYER)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stdout.strip() == "[]"
+    assert loaded_after(statement, ("urllib.parse", "ipaddress")) == []
